@@ -1,0 +1,100 @@
+/**
+ * The change model: one file's edit, whatever produced it. Sources build these; the engine reads them.
+ * Nothing here knows about git, chokidar or the file system.
+ */
+
+export type ChangeKind = 'added' | 'modified' | 'deleted' | 'renamed' | 'mode' | 'symlink';
+
+export type LineSide = 'added' | 'removed';
+
+export interface DiffLine {
+  readonly side: LineSide | 'context';
+  readonly text: string;
+  /** 1-based line number in the old file, or null for an added line. */
+  readonly oldLine: number | null;
+  /** 1-based line number in the new file, or null for a removed line. */
+  readonly newLine: number | null;
+}
+
+export interface Hunk {
+  readonly oldStart: number;
+  readonly oldLines: number;
+  readonly newStart: number;
+  readonly newLines: number;
+  /** Text after the second `@@`, as the producer wrote it. Untrusted: never used to find scopes. */
+  readonly header: string;
+  readonly lines: readonly DiffLine[];
+}
+
+export interface CommitOrigin {
+  readonly kind: 'commit';
+  readonly sha: string;
+  readonly parents: readonly string[];
+  readonly author: string;
+  readonly email: string;
+  readonly date: string;
+  readonly subject: string;
+}
+
+export interface WorkingTreeOrigin {
+  readonly kind: 'working-tree';
+  /** `index` for a staged version that differs from both HEAD and the file on disk. */
+  readonly area: 'worktree' | 'index';
+}
+
+export type ChangeOrigin = CommitOrigin | WorkingTreeOrigin;
+
+/** Size and digest of each side, for content that is not shown as text. */
+export interface BinaryFacts {
+  readonly oldSha256: string | null;
+  readonly newSha256: string | null;
+  readonly oldSize: number | null;
+  readonly newSize: number | null;
+}
+
+/** Lazy access to whole file versions, for matchers that need more than the hunks. */
+export interface ContentAccess {
+  /** The old version as text, or null when there is none or it is not text. */
+  readOld(): Promise<string | null>;
+  /** The new version as text, or null when there is none or it is not text. */
+  readNew(): Promise<string | null>;
+}
+
+export interface Change {
+  /** Repository-relative path with `/`; the new path for renames, the old one for deletions. */
+  readonly file: string;
+  /** The path before a rename, else null. */
+  readonly previousFile: string | null;
+  readonly kind: ChangeKind;
+  /** Rename similarity in percent, when the producer computed one. */
+  readonly similarity: number | null;
+  /** Octal git modes such as `100644`, `100755`, `120000`; null for the missing side. */
+  readonly oldMode: string | null;
+  readonly newMode: string | null;
+  /** Symlink targets on each side, when that side is a symlink. */
+  readonly oldTarget: string | null;
+  readonly newTarget: string | null;
+  readonly isBinary: boolean;
+  readonly hunks: readonly Hunk[];
+  /** The header lines of this file's unified diff (`diff --git`, modes, `---`, `+++`, …). */
+  readonly diffHeader: readonly string[];
+  /** True when the producer dropped hunk lines past its size cap. */
+  readonly isTruncated: boolean;
+  readonly binary: BinaryFacts | null;
+  readonly origin: ChangeOrigin;
+  readonly content: ContentAccess;
+}
+
+export const SYMLINK_MODE = '120000';
+export const GITLINK_MODE = '160000';
+
+/** Every added or removed line of a change, in diff order. */
+export function changedLines(change: Change): DiffLine[] {
+  const lines: DiffLine[] = [];
+  for (const hunk of change.hunks) {
+    for (const line of hunk.lines) {
+      if (line.side !== 'context') lines.push(line);
+    }
+  }
+  return lines;
+}

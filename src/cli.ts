@@ -1,0 +1,100 @@
+import { Command, CommanderError, Option } from 'commander';
+import { rulesListCommand, rulesTestCommand } from './commands/rules.js';
+import { scanCommand, type ScanFlags } from './commands/scan.js';
+import { demoCommand } from './commands/demo.js';
+import type { CommandIo } from './commands/io.js';
+import { SEVERITIES } from './engine/rule.js';
+import { SelfmodError } from './errors.js';
+import { terminalSafe } from './util/terminal-safe.js';
+import { TOOL_VERSION } from './version.js';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function wantsColor(argv: readonly string[]): boolean {
+  if (argv.includes('--no-color') || 'NO_COLOR' in process.env) return false;
+  if ('FORCE_COLOR' in process.env || argv.includes('--color')) return true;
+  return Boolean(process.stdout.isTTY);
+}
+
+/**
+ * Parses argv and runs one command. The only place that knows about argv, the process streams and
+ * exit codes: returns 0, 1 or 2 and leaves exiting to bin/.
+ */
+export async function run(argv: readonly string[], io?: CommandIo): Promise<number> {
+  const streams: CommandIo = io ?? { stdout: process.stdout, stderr: process.stderr, color: wantsColor(argv) };
+  let exitCode = 0;
+  const program = new Command('selfmod')
+    .description('Catches an AI agent modifying itself: flags edits to training, reward, weights, inference and oversight code.')
+    .version(TOOL_VERSION)
+    .option('--color', 'force coloured output')
+    .option('--no-color', 'never colour output')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => streams.stdout.write(text),
+      writeErr: (text) => streams.stderr.write(text),
+    })
+    .showHelpAfterError('(run selfmod --help for usage)');
+
+  program
+    .command('scan')
+    .description('scan git history and the working tree for self-modification')
+    .argument('[path]', 'repository to scan', '.')
+    .option('--since <rev>', 'scan only commits after <rev> (rev..HEAD); its .selfmod.yml configures the scan')
+    .option('--no-history', 'skip git history')
+    .option('--no-working-tree', 'skip staged, unstaged and untracked changes')
+    .option('--rules <file|dir>', 'add rule files (repeatable)', collect, [] as string[])
+    .option('--no-default-rules', 'do not load the built-in rules')
+    .option('--config <file>', 'read a config file (same format as .selfmod.yml)')
+    .option('--output <file>', 'write the JSON report to <file> (atomically)')
+    .addOption(new Option('--format <format>', 'stdout format (default: text on a terminal, else json)').choices(['text', 'json']))
+    .addOption(new Option('--fail-on <severity>', 'lowest severity that makes the exit code 1 (default: low)').choices([...SEVERITIES]))
+    .action(async (path: string, flags: ScanFlags) => {
+      exitCode = await scanCommand(path, flags, streams);
+    });
+
+  const rules = program.command('rules').description('list and test rules');
+  rules
+    .command('list')
+    .description('list the rules a scan would load')
+    .option('--rules <file|dir>', 'add rule files (repeatable)', collect, [] as string[])
+    .option('--no-default-rules', 'do not list the built-in rules')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (flags: { rules: string[]; defaultRules: boolean; format: 'text' | 'json' }) => {
+      exitCode = await rulesListCommand(flags, streams);
+    });
+  rules
+    .command('test')
+    .description("run rules' own examples (the built-in rules when no path is given)")
+    .argument('[paths...]', 'rule files or directories')
+    .option('--default-rules', 'also test the built-in rules when paths are given', false)
+    .action(async (paths: string[], flags: { defaultRules: boolean }) => {
+      exitCode = await rulesTestCommand(paths, flags, streams);
+    });
+
+  program
+    .command('demo')
+    .description('replay a scripted agent session in a throwaway repository and scan it')
+    .option('--output <file>', 'where to write the JSON report', 'selfmod-demo-report.json')
+    .option('--keep', 'keep the sandbox repository and print its path')
+    .action(async (flags: { output: string; keep?: boolean }) => {
+      exitCode = await demoCommand(flags, streams);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'node' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has already printed its message; help and version are not errors.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof SelfmodError) {
+      streams.stderr.write(`selfmod: ${terminalSafe(error.message)}\n`);
+      return 2;
+    }
+    streams.stderr.write(`selfmod: internal error\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,54 @@
+import { createColors } from 'picocolors';
+import { builtinRulesDirectory, parseRules, readRuleTexts } from '../engine/load-rules.js';
+import { testRuleExamples } from '../engine/rule-tester.js';
+import { join } from 'node:path';
+import { writeOut, type CommandIo } from './io.js';
+
+async function loadRules(paths: readonly string[], useDefaultRules: boolean) {
+  const builtin = builtinRulesDirectory();
+  const texts = [
+    ...(useDefaultRules ? await readRuleTexts([builtin], join(builtin, '..')) : []),
+    ...(await readRuleTexts(paths)),
+  ];
+  return parseRules(texts);
+}
+
+/** `selfmod rules list`: one line per rule, or the definitions as JSON. */
+export async function rulesListCommand(
+  flags: { rules: string[]; defaultRules: boolean; format?: 'text' | 'json' },
+  io: CommandIo,
+): Promise<number> {
+  const rules = await loadRules(flags.rules, flags.defaultRules);
+  if (flags.format === 'json') {
+    await writeOut(io.stdout, `${JSON.stringify(rules, null, 2)}\n`);
+    return 0;
+  }
+  const idWidth = Math.max(0, ...rules.map((rule) => rule.id.length));
+  const lines = rules.map(
+    (rule) => `${rule.severity.padEnd(8)}  ${rule.category.padEnd(9)}  ${rule.id.padEnd(idWidth)}  ${rule.description.split('\n')[0]}`,
+  );
+  await writeOut(io.stdout, `${lines.join('\n')}\n${rules.length} rules\n`);
+  return 0;
+}
+
+/**
+ * `selfmod rules test [paths…]`: runs every rule's examples through the engine; exit 1 when any
+ * example is not judged as its rule says.
+ */
+export async function rulesTestCommand(
+  paths: string[],
+  flags: { defaultRules: boolean },
+  io: CommandIo,
+): Promise<number> {
+  const c = createColors(io.color);
+  const rules = await loadRules(paths, flags.defaultRules || paths.length === 0);
+  const outcomes = await testRuleExamples(rules);
+  const failures = outcomes.filter((outcome) => !outcome.isOk);
+  const lines = failures.map((outcome) => c.red(`FAIL ${outcome.ruleId} (${outcome.source}): ${outcome.problem}`));
+  lines.push(
+    `${outcomes.length - failures.length} passed, ${failures.length} failed` +
+      ` (${rules.length} rules, ${outcomes.length} examples)`,
+  );
+  await writeOut(io.stdout, `${lines.join('\n')}\n`);
+  return failures.length > 0 ? 1 : 0;
+}

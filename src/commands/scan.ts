@@ -1,0 +1,79 @@
+import type { Severity } from '../engine/rule.js';
+import { SelfmodError } from '../errors.js';
+import { formatTextReport } from '../report/format-text.js';
+import { buildReport, hasIncidentsAtOrAbove, type Report } from '../report/report.js';
+import { formatJsonReport, writeJsonReport } from '../report/write-json.js';
+import { runScan } from '../scan/run-scan.js';
+import { createProgressLine } from '../util/progress.js';
+import { TOOL_VERSION } from '../version.js';
+import { writeOut, type CommandIo } from './io.js';
+
+export interface ScanFlags {
+  readonly since?: string;
+  readonly history: boolean;
+  readonly workingTree: boolean;
+  readonly rules: string[];
+  readonly defaultRules: boolean;
+  readonly config?: string;
+  readonly output?: string;
+  readonly format?: 'text' | 'json';
+  readonly failOn?: Severity;
+}
+
+/** `selfmod scan [path]`: returns 0 (clean), 1 (incidents at or above --fail-on) or 2 (error). */
+export async function scanCommand(path: string | undefined, flags: ScanFlags, io: CommandIo): Promise<number> {
+  const progress = createProgressLine(io.stderr, 'selfmod: scanning history');
+  const startedAt = new Date();
+  let result;
+  try {
+    result = await runScan({
+      path: path ?? '.',
+      since: flags.since ?? null,
+      history: flags.history,
+      workingTree: flags.workingTree,
+      ruleFiles: flags.rules,
+      useDefaultRules: flags.defaultRules,
+      configFile: flags.config ?? null,
+      failOn: flags.failOn ?? null,
+      onProgress: (done, total) => progress.update(done, total),
+    });
+  } catch (error) {
+    progress.clear();
+    if (flags.output && error instanceof SelfmodError) {
+      // A CI step that reads the report must not find an old one from an earlier run.
+      await writeJsonReport(flags.output, failedReport(path ?? '.', flags, startedAt, error)).catch(() => undefined);
+    }
+    throw error;
+  }
+  progress.clear();
+  const { report, failOn, failure } = result;
+  if (flags.output) await writeJsonReport(flags.output, report);
+  const format = flags.format ?? (io.stdout.isTTY ? 'text' : 'json');
+  await writeOut(io.stdout, format === 'json' ? formatJsonReport(report) : formatTextReport(report, { color: io.color }));
+  if (failure !== null) throw failure;
+  return hasIncidentsAtOrAbove(report, failOn) ? 1 : 0;
+}
+
+function failedReport(path: string, flags: ScanFlags, startedAt: Date, error: SelfmodError): Report {
+  return buildReport({
+    version: TOOL_VERSION,
+    target: {
+      root: path,
+      mode: 'git',
+      since: flags.since ?? null,
+      sinceCommit: null,
+      head: null,
+      shallow: false,
+      history: flags.history,
+      workingTree: flags.workingTree,
+    },
+    startedAt,
+    finishedAt: new Date(),
+    error: { code: error.code, message: error.message },
+    warnings: [],
+    commitsScanned: 0,
+    changesChecked: 0,
+    rulesLoaded: 0,
+    incidents: [],
+  });
+}

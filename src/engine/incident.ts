@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import type { BinaryFacts, Change, ChangeKind, DiffLine, LineSide } from '../change/change.js';
+import { renderUnifiedDiff } from '../change/render-diff.js';
+import type { Category, Severity } from './rule.js';
+
+export type IncidentSource =
+  | {
+      readonly kind: 'commit';
+      readonly sha: string;
+      readonly author: string;
+      readonly email: string;
+      readonly date: string;
+      readonly subject: string;
+    }
+  | { readonly kind: 'working-tree'; readonly area: 'worktree' | 'index' };
+
+export interface Evidence {
+  readonly side: LineSide;
+  /** Line number in the old file for removed lines, in the new file for added lines. */
+  readonly line: number;
+  readonly text: string;
+}
+
+/** One rule's finding on one change: the unit of the report. */
+export interface Incident {
+  readonly id: string;
+  readonly ruleId: string;
+  readonly category: Category;
+  readonly severity: Severity;
+  readonly message: string;
+  readonly file: string;
+  readonly previousFile: string | null;
+  readonly change: ChangeKind;
+  readonly source: IncidentSource;
+  readonly diff: string;
+  readonly diffTruncated: boolean;
+  readonly evidence: readonly Evidence[];
+  readonly binary: BinaryFacts | null;
+  /** Enclosing functions or classes that made the rule match, outermost first. */
+  readonly scopes: readonly string[];
+  readonly similarity: number | null;
+  readonly oldMode: string | null;
+  readonly newMode: string | null;
+  readonly oldTarget: string | null;
+  readonly newTarget: string | null;
+}
+
+/** Evidence lines kept per incident; the diff holds the rest. */
+export const MAX_EVIDENCE_LINES = 50;
+/** Bytes of diff kept per incident. */
+export const MAX_DIFF_BYTES = 64 * 1024;
+
+export interface IncidentInput {
+  readonly ruleId: string;
+  readonly category: Category;
+  readonly severity: Severity;
+  readonly messageTemplate: string;
+  readonly change: Change;
+  /** The lines that matched, or null when the whole change did. */
+  readonly lines: ReadonlySet<DiffLine> | readonly DiffLine[] | null;
+  readonly allChangedLines: readonly DiffLine[];
+  readonly scopes: readonly string[];
+}
+
+export function makeIncident(input: IncidentInput): Incident {
+  const { change } = input;
+  const matched = input.lines === null ? input.allChangedLines : [...input.lines];
+  const evidence = matched.slice(0, MAX_EVIDENCE_LINES).map(toEvidence);
+  const source = toSource(change);
+  const diff = renderUnifiedDiff(change, MAX_DIFF_BYTES);
+  return {
+    id: fingerprint(input.ruleId, change, source, evidence),
+    ruleId: input.ruleId,
+    category: input.category,
+    severity: input.severity,
+    message: formatMessage(input.messageTemplate, change, input.scopes),
+    file: change.file,
+    previousFile: change.previousFile,
+    change: change.kind,
+    source,
+    diff: diff.text,
+    diffTruncated: diff.isTruncated,
+    evidence,
+    binary: change.binary,
+    scopes: input.scopes,
+    similarity: change.similarity,
+    oldMode: change.oldMode,
+    newMode: change.newMode,
+    oldTarget: change.oldTarget,
+    newTarget: change.newTarget,
+  };
+}
+
+function toEvidence(line: DiffLine): Evidence {
+  const side = line.side === 'removed' ? 'removed' : 'added';
+  return { side, line: (side === 'removed' ? line.oldLine : line.newLine) ?? 0, text: line.text };
+}
+
+function toSource(change: Change): IncidentSource {
+  const origin = change.origin;
+  if (origin.kind === 'commit') {
+    const { sha, author, email, date, subject } = origin;
+    return { kind: 'commit', sha, author, email, date, subject };
+  }
+  return { kind: 'working-tree', area: origin.area };
+}
+
+/**
+ * A stable id: the same finding gets the same id in every run. It hashes what the finding is (rule,
+ * file, where the change came from, the matched text and any binary digests) and leaves out line
+ * numbers, so an unrelated edit above the evidence does not make it a new incident.
+ */
+function fingerprint(ruleId: string, change: Change, source: IncidentSource, evidence: readonly Evidence[]): string {
+  const hash = createHash('sha256');
+  const where = source.kind === 'commit' ? `commit:${source.sha}` : `working-tree:${source.area}`;
+  hash.update([ruleId, change.file, change.previousFile ?? '', change.kind, where].join('\0'));
+  for (const item of evidence) hash.update(`\0${item.side}\0${item.text}`);
+  const facts = change.binary;
+  if (facts) hash.update(`\0${facts.oldSha256 ?? ''}\0${facts.newSha256 ?? ''}`);
+  hash.update(`\0${change.oldMode ?? ''}\0${change.newMode ?? ''}\0${change.newTarget ?? ''}`);
+  return hash.digest('hex').slice(0, 16);
+}
+
+const PLACEHOLDER = /\{(file|previousFile|change|scope)\}/g;
+
+/** Fills `{file}`, `{previousFile}`, `{change}` and `{scope}` in a rule's message. */
+export function formatMessage(template: string, change: Change, scopes: readonly string[]): string {
+  return template.replace(PLACEHOLDER, (_, name: string) => {
+    if (name === 'file') return change.file;
+    if (name === 'previousFile') return change.previousFile ?? change.file;
+    if (name === 'change') return change.kind;
+    return scopes.length > 0 ? scopes.join('.') : '(file level)';
+  });
+}

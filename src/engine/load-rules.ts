@@ -1,0 +1,101 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RuleFileError } from '../errors.js';
+import type { CompiledRule } from './check-change.js';
+import { compileMatcher, PatternError } from './matchers.js';
+import type { RuleDefinition, Severity } from './rule.js';
+import ruleSchema from './rule.schema.json' with { type: 'json' };
+import { assertMatchesSchema } from './schema-validation.js';
+import { parseYamlDocuments, type YamlDocument } from './yaml-source.js';
+
+/** The package's own `rules/` directory. */
+export function builtinRulesDirectory(): string {
+  return fileURLToPath(new URL('../../rules/', import.meta.url));
+}
+
+/** A rule file's text and the name to show for it in messages. */
+export interface RuleText {
+  readonly file: string;
+  readonly text: string;
+}
+
+/** Reads rule files from files and directories (recursively: every `.yml` and `.yaml`, sorted). */
+export async function readRuleTexts(paths: readonly string[], displayBase?: string): Promise<RuleText[]> {
+  const texts: RuleText[] = [];
+  for (const path of paths) {
+    const info = await stat(path).catch(() => null);
+    if (!info) throw new RuleFileError(path, null, null, 'no such file or directory');
+    const files = info.isDirectory() ? await listYamlFiles(path) : [path];
+    for (const file of files) {
+      const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+        throw new RuleFileError(file, null, null, `cannot read: ${error.code ?? error.message}`);
+      });
+      const shown = displayBase ? relative(displayBase, file).split(sep).join('/') : file;
+      texts.push({ file: shown, text });
+    }
+  }
+  return texts;
+}
+
+async function listYamlFiles(directory: string): Promise<string[]> {
+  const entries = await readdir(directory, { withFileTypes: true });
+  const files: string[] = [];
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const full = join(directory, entry.name);
+    if (entry.isDirectory()) files.push(...(await listYamlFiles(full)));
+    else if (entry.isFile() && /\.ya?ml$/.test(entry.name)) files.push(full);
+  }
+  return files;
+}
+
+/** Parses and validates rule texts; ids must be unique across all of them. */
+export function parseRules(texts: readonly RuleText[]): RuleDefinition[] {
+  const rules: RuleDefinition[] = [];
+  const seen = new Map<string, RuleDefinition>();
+  for (const { file, text } of texts) {
+    for (const document of parseYamlDocuments(text, file)) {
+      const rule = parseRuleDocument(document);
+      const earlier = seen.get(rule.id);
+      if (earlier) {
+        throw new RuleFileError(
+          file,
+          rule.source.line,
+          null,
+          `duplicate rule id "${rule.id}" (first defined at ${earlier.source.file}:${earlier.source.line})`,
+        );
+      }
+      seen.set(rule.id, rule);
+      rules.push(rule);
+    }
+  }
+  return rules;
+}
+
+function parseRuleDocument(document: YamlDocument): RuleDefinition {
+  assertMatchesSchema(document, ruleSchema);
+  const body = document.value as Omit<RuleDefinition, 'source'>;
+  const rule: RuleDefinition = { ...body, source: { file: document.file, line: document.line } };
+  try {
+    compileMatcher(rule.match, ['match']);
+  } catch (error) {
+    if (!(error instanceof PatternError)) throw error;
+    const position = document.locate(error.path) ?? { line: document.line, column: 1 };
+    throw new RuleFileError(document.file, position.line, position.column, error.message);
+  }
+  return rule;
+}
+
+/** Compiles validated rules, applying severity overrides by rule id. */
+export function compileRules(
+  rules: readonly RuleDefinition[],
+  severityOverrides: ReadonlyMap<string, Severity> = new Map(),
+): CompiledRule[] {
+  return rules.map((rule) => ({
+    id: rule.id,
+    category: rule.category,
+    severity: severityOverrides.get(rule.id) ?? rule.severity,
+    message: rule.message,
+    matcher: compileMatcher(rule.match, ['match']),
+  }));
+}

@@ -1,0 +1,74 @@
+/**
+ * Errors a user can act on. The CLI prints `message` on one line and exits 2; anything that is not a
+ * SelfmodError is a bug and is re-thrown with its stack.
+ */
+export class SelfmodError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A flag or argument that cannot be used as given. */
+export class UsageError extends SelfmodError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('usage', message, options);
+  }
+}
+
+/** A rule or config file that cannot be loaded; carries where the problem is. */
+export class RuleFileError extends SelfmodError {
+  readonly file: string;
+  readonly line: number | null;
+  readonly column: number | null;
+  readonly problem: string;
+
+  constructor(file: string, line: number | null, column: number | null, problem: string) {
+    const where = line === null ? file : column === null ? `${file}:${line}` : `${file}:${line}:${column}`;
+    super('rule-file', `${where}: ${problem}`);
+    this.file = file;
+    this.line = line;
+    this.column = column;
+    this.problem = problem;
+  }
+}
+
+/** The scanned path is missing or is not inside a git repository. */
+export class RepositoryError extends SelfmodError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('repository', message, options);
+  }
+}
+
+/** A revision named by the user does not resolve. */
+export class RevisionError extends SelfmodError {
+  readonly revision: string;
+
+  constructor(revision: string, message: string, options?: { cause?: unknown }) {
+    super('revision', message, options);
+    this.revision = revision;
+  }
+}
+
+/** git itself failed: the message carries the command and git's own first line of stderr. */
+export class GitError extends SelfmodError {
+  readonly args: readonly string[];
+  readonly stderr: string;
+
+  constructor(args: readonly string[], stderr: string, exitCode: number | null) {
+    const firstLine = stderr.split('\n').find((line) => line.trim() !== '') ?? `exit code ${exitCode}`;
+    super('git', `git ${args[0] ?? ''} failed: ${firstLine.trim()}`);
+    this.args = args;
+    this.stderr = stderr;
+  }
+}
+
+/** Writing the report (or another output file) failed. */
+export class OutputError extends SelfmodError {
+  constructor(file: string, reason: string, options?: { cause?: unknown }) {
+    super('output', `${file}: ${reason}`, options);
+  }
+}

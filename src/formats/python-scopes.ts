@@ -1,0 +1,286 @@
+/**
+ * Which `def`s and `class`es enclose each line of a Python file, so that an edit can be attributed to
+ * `GRPOTrainer.compute_loss` or `compute_reward` without trusting the hunk header that git (or the
+ * agent that made the edit) wrote.
+ *
+ * This is not a parser. One pass over the physical lines knows just enough of Python's lexical rules
+ * (strings, comments, brackets, backslash joins) to find where each logical line starts, and reads the
+ * block structure from the indentation of those starts. Malformed input degrades; it never throws.
+ */
+
+export interface CodeScope {
+  readonly kind: 'function' | 'class';
+  readonly name: string;
+  /** 1-based line of the `def`, `async def` or `class` keyword. */
+  readonly line: number;
+}
+
+export interface PythonScopeIndex {
+  /** The scopes that enclose a 1-based line, outermost first; empty outside any scope or the file. */
+  scopesAt(line: number): readonly CodeScope[];
+  /** Lines in the source; a final newline ends the last line rather than starting another. */
+  readonly lineCount: number;
+}
+
+/**
+ * Indexes the `def`, `async def` and `class` scopes of Python source. Which lines a scope owns:
+ *
+ * - Its header line, the continuation lines of a multi-line signature, and the decorator lines directly
+ *   above it, so an edit to a signature or a decorator is attributed to the function.
+ * - Every logical line of its body (indented deeper than the header), and each line that continues
+ *   one of them: inside brackets, after a backslash, or inside a (triple-quoted) string, whatever that
+ *   line's indentation. Text inside strings never opens a scope.
+ * - A blank line belongs to the scopes that enclose both the code line before it and the one after it:
+ *   blank lines inside a body stay in it; blank lines after a body's last line do not.
+ * - A comment-only line follows the same rule, and in addition belongs to any scope of the code line
+ *   before it into whose body it is indented: a trailing `# TODO` indented under a function's last line
+ *   belongs to that function.
+ *
+ * Lines are split at `\n` (as git counts them); a `\r` before it is dropped. A tab advances to the next
+ * multiple of 8 columns and a form feed resets the column, as in Python. Text is read as-is: files in
+ * other encodings should be decoded before.
+ */
+export function findPythonScopes(source: string): PythonScopeIndex {
+  const builder = new ScopeIndexBuilder();
+  let lineStart = 0;
+  while (lineStart < source.length) {
+    const newline = source.indexOf('\n', lineStart);
+    const lineEnd = newline === -1 ? source.length : newline;
+    const textEnd = lineEnd > lineStart && source.charCodeAt(lineEnd - 1) === CARRIAGE_RETURN ? lineEnd - 1 : lineEnd;
+    builder.addLine(source.slice(lineStart, textEnd));
+    lineStart = lineEnd + 1;
+  }
+  return builder.finish();
+}
+
+const NO_SCOPES: readonly CodeScope[] = Object.freeze([]);
+
+const TAB = 0x09;
+const FORM_FEED = 0x0c;
+const CARRIAGE_RETURN = 0x0d;
+const VERTICAL_TAB = 0x0b;
+const SPACE = 0x20;
+const HASH = 0x23;
+const AT_SIGN = 0x40;
+const BACKSLASH = 0x5c;
+
+/** Sticky, so it tests exactly at the start of a logical line's code. */
+const SCOPE_HEADER = /(?:async[ \t\f]+)?(def|class)[ \t\f]+([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/uy;
+
+/** Marks a pending blank line, which has no indentation to speak of. */
+const BLANK = -1;
+
+/**
+ * A scope that is open at the current line. Frames link to their parent, so a chain of enclosing
+ * scopes is shared by every line it covers and popping a scope allocates nothing.
+ */
+interface OpenScope {
+  readonly chain: readonly CodeScope[];
+  readonly headerIndent: number;
+  readonly parent: OpenScope | null;
+}
+
+class ScopeIndexBuilder {
+  private readonly lexer = new LogicalLineLexer();
+  /** Per line, the chain that line belongs to; lines share chains, so this is one pointer a line. */
+  private readonly chains: (readonly CodeScope[])[] = [];
+  private innermost: OpenScope | null = null;
+  private statementChain: readonly CodeScope[] = NO_SCOPES;
+  /** The innermost scope at the last code line, for settling the blank and comment lines after it. */
+  private previousStatementScope: OpenScope | null = null;
+  /** Blank and comment lines whose scopes depend on the next code line: line numbers and indents. */
+  private readonly pendingLines: number[] = [];
+  private readonly pendingIndents: number[] = [];
+  private decorators: { readonly firstLine: number; readonly indent: number } | null = null;
+
+  addLine(text: string): void {
+    const lineNumber = this.chains.length + 1;
+    if (this.lexer.continuesStatement) {
+      // `def` and `class` are statements, never part of an expression, so one at the start of a
+      // bracketed or backslash-joined line means an unclosed bracket above; recover instead of
+      // letting one stray `(` swallow the rest of the file.
+      const isStrayHeader = !this.lexer.isInsideString && matchScopeHeader(text, measureIndent(text).codeStart) !== null;
+      if (!isStrayHeader) {
+        this.chains.push(this.statementChain);
+        this.lexer.scan(text, 0);
+        return;
+      }
+      this.lexer.abandonStatement();
+    }
+    const { indent, codeStart } = measureIndent(text);
+    if (codeStart === text.length || text.charCodeAt(codeStart) === HASH) {
+      this.chains.push(NO_SCOPES);
+      this.pendingLines.push(lineNumber);
+      this.pendingIndents.push(codeStart === text.length ? BLANK : indent);
+      return;
+    }
+    this.startStatement(lineNumber, text, indent, codeStart);
+    this.lexer.scan(text, codeStart);
+  }
+
+  finish(): PythonScopeIndex {
+    this.settlePendingLines(null);
+    const chains = this.chains;
+    return {
+      lineCount: chains.length,
+      scopesAt: (line) => (Number.isInteger(line) && line >= 1 ? chains[line - 1] ?? NO_SCOPES : NO_SCOPES),
+    };
+  }
+
+  private startStatement(lineNumber: number, text: string, indent: number, codeStart: number): void {
+    while (this.innermost !== null && this.innermost.headerIndent >= indent) this.innermost = this.innermost.parent;
+    const header = matchScopeHeader(text, codeStart);
+    if (header !== null) {
+      const scope: CodeScope = Object.freeze({ kind: header.kind, name: header.name, line: lineNumber });
+      const outerChain = this.innermost?.chain ?? NO_SCOPES;
+      this.innermost = { chain: Object.freeze([...outerChain, scope]), headerIndent: indent, parent: this.innermost };
+    }
+    this.settlePendingLines(this.innermost);
+    const chain = this.innermost?.chain ?? NO_SCOPES;
+    this.chains.push(chain);
+    if (header !== null && this.decorators !== null && this.decorators.indent === indent) {
+      this.chains.fill(chain, this.decorators.firstLine - 1, lineNumber - 1);
+    }
+    const isDecorator = header === null && text.charCodeAt(codeStart) === AT_SIGN;
+    if (!isDecorator) this.decorators = null;
+    else if (this.decorators?.indent !== indent) this.decorators = { firstLine: lineNumber, indent };
+    this.statementChain = chain;
+    this.previousStatementScope = this.innermost;
+  }
+
+  /** Gives the blank and comment lines since the last code line their scopes, now that the next is known. */
+  private settlePendingLines(next: OpenScope | null): void {
+    if (this.pendingLines.length === 0) return;
+    const previous = this.previousStatementScope;
+    const shared = innermostCommonScope(previous, next);
+    // A comment's own scope depends only on its indent, and comments in a run mostly share one.
+    const byIndent = new Map<number, OpenScope | null>();
+    for (let index = 0; index < this.pendingLines.length; index++) {
+      const indent = this.pendingIndents[index] as number;
+      let owner = shared;
+      if (indent !== BLANK) {
+        let indentedInto = byIndent.get(indent);
+        if (indentedInto === undefined) {
+          indentedInto = previous;
+          while (indentedInto !== null && indentedInto !== shared && indentedInto.headerIndent >= indent) {
+            indentedInto = indentedInto.parent;
+          }
+          byIndent.set(indent, indentedInto);
+        }
+        // Both are on the path from `previous` to the root, so the longer chain is the inner one.
+        if ((indentedInto?.chain.length ?? 0) > (shared?.chain.length ?? 0)) owner = indentedInto;
+      }
+      this.chains[(this.pendingLines[index] as number) - 1] = owner?.chain ?? NO_SCOPES;
+    }
+    this.pendingLines.length = 0;
+    this.pendingIndents.length = 0;
+  }
+}
+
+function innermostCommonScope(first: OpenScope | null, second: OpenScope | null): OpenScope | null {
+  let a = first;
+  let b = second;
+  while (a !== null && b !== null && a.chain.length > b.chain.length) a = a.parent;
+  while (a !== null && b !== null && b.chain.length > a.chain.length) b = b.parent;
+  while (a !== b && a !== null && b !== null) {
+    a = a.parent;
+    b = b.parent;
+  }
+  return a === b ? a : null;
+}
+
+function measureIndent(text: string): { readonly indent: number; readonly codeStart: number } {
+  let indent = 0;
+  let position = 0;
+  for (; position < text.length; position++) {
+    const code = text.charCodeAt(position);
+    if (code === SPACE || code === VERTICAL_TAB || code === CARRIAGE_RETURN) indent++;
+    else if (code === TAB) indent = Math.floor(indent / 8) * 8 + 8;
+    else if (code === FORM_FEED) indent = 0;
+    else break;
+  }
+  return { indent, codeStart: position };
+}
+
+function matchScopeHeader(text: string, codeStart: number): Pick<CodeScope, 'kind' | 'name'> | null {
+  SCOPE_HEADER.lastIndex = codeStart;
+  const match = SCOPE_HEADER.exec(text);
+  if (match === null) return null;
+  return { kind: match[1] === 'class' ? 'class' : 'function', name: match[2] as string };
+}
+
+/**
+ * Follows Python's lexical state across physical lines: whether the statement on the last line goes
+ * on (an open string or bracket, or a backslash at the end), so the next line is not a new statement.
+ */
+class LogicalLineLexer {
+  private openQuote: number | null = null;
+  private isTripleQuoted = false;
+  private bracketDepth = 0;
+  private endsWithBackslash = false;
+  private escapesNewlineInString = false;
+
+  get continuesStatement(): boolean {
+    return this.openQuote !== null || this.bracketDepth > 0 || this.endsWithBackslash;
+  }
+
+  get isInsideString(): boolean {
+    return this.openQuote !== null;
+  }
+
+  abandonStatement(): void {
+    this.bracketDepth = 0;
+    this.endsWithBackslash = false;
+  }
+
+  scan(text: string, from: number): void {
+    this.endsWithBackslash = false;
+    this.escapesNewlineInString = false;
+    let position = this.openQuote === null ? from : this.scanString(text, from);
+    while (position < text.length && this.openQuote === null) {
+      const code = text.charCodeAt(position);
+      if (code === HASH) break;
+      if (code === 0x22 || code === 0x27) {
+        // Prefixes (r, b, f, u and their mixes) need no handling: they only change how escapes are
+        // decoded, and in every kind of string a backslash keeps the next quote from closing it.
+        this.isTripleQuoted = text.charCodeAt(position + 1) === code && text.charCodeAt(position + 2) === code;
+        this.openQuote = code;
+        position = this.scanString(text, position + (this.isTripleQuoted ? 3 : 1));
+        continue;
+      }
+      if (code === 0x28 || code === 0x5b || code === 0x7b) this.bracketDepth++;
+      else if ((code === 0x29 || code === 0x5d || code === 0x7d) && this.bracketDepth > 0) this.bracketDepth--;
+      else if (code === BACKSLASH && position === text.length - 1) this.endsWithBackslash = true;
+      position++;
+    }
+    // A one-quote string cannot span lines unless its newline is escaped; an unterminated one ends here.
+    if (this.openQuote !== null && !this.isTripleQuoted && !this.escapesNewlineInString) this.openQuote = null;
+  }
+
+  /** Scans string content from `position`; returns where the string closed, or the line's end. */
+  private scanString(text: string, position: number): number {
+    const quote = this.openQuote as number;
+    let index = position;
+    while (index < text.length) {
+      const code = text.charCodeAt(index);
+      if (code === BACKSLASH) {
+        if (index + 1 >= text.length) {
+          this.escapesNewlineInString = true;
+          return text.length;
+        }
+        index += 2;
+      } else if (code !== quote) {
+        index++;
+      } else if (!this.isTripleQuoted) {
+        this.openQuote = null;
+        return index + 1;
+      } else if (text.charCodeAt(index + 1) === quote && text.charCodeAt(index + 2) === quote) {
+        this.openQuote = null;
+        return index + 3;
+      } else {
+        index++;
+      }
+    }
+    return text.length;
+  }
+}

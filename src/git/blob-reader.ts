@@ -1,0 +1,173 @@
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import type { Readable, Writable } from 'node:stream';
+import { GitError } from '../errors.js';
+import type { GitInvocation } from './run-git.js';
+
+export interface BlobDigest {
+  readonly size: number;
+  readonly sha256: string;
+}
+
+/** Receives one object's bytes as they stream out of `git cat-file --batch`. */
+interface ObjectConsumer<T> {
+  onHeader(type: string, size: number): void;
+  onData(chunk: Buffer): void;
+  finish(): T;
+}
+
+interface PendingRequest {
+  readonly consumer: ObjectConsumer<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: Error) => void;
+}
+
+const HEADER_END = 0x0a;
+
+/**
+ * Reads objects through one long-lived `git cat-file --batch`, so thousands of lookups cost one
+ * process. Content streams to the consumer: hashing a multi-GB blob never holds it in memory.
+ */
+export class BlobReader {
+  private readonly child: ChildProcessByStdio<Writable, Readable, Readable>;
+  private readonly queue: PendingRequest[] = [];
+  private buffered: Buffer = Buffer.alloc(0);
+  /** Bytes of the current object still to come, plus its trailing newline; -1 between objects. */
+  private remaining = -1;
+  private failure: Error | null = null;
+  private stderr = '';
+
+  constructor(invocation: GitInvocation) {
+    this.child = spawn('git', ['--no-pager', 'cat-file', '--batch'], {
+      cwd: invocation.cwd,
+      env: invocation.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.child.stderr.on('data', (chunk: Buffer) => {
+      if (this.stderr.length < 16 * 1024) this.stderr += chunk.toString('utf8');
+    });
+    this.child.stdin.on('error', () => {
+      // Reported through 'close' below.
+    });
+    this.child.on('error', (error) => this.fail(new GitError(['cat-file'], `cannot run git: ${error.message}`, null)));
+    this.child.on('close', (code) => this.fail(new GitError(['cat-file'], this.stderr || 'exited early', code)));
+  }
+
+  /** The whole object, or null when it is missing or larger than `maxBytes`. */
+  async read(name: string, maxBytes: number): Promise<Buffer | null> {
+    const chunks: Buffer[] = [];
+    let isTooLarge = false;
+    let isMissing = false;
+    return this.request<Buffer | null>(name, {
+      onHeader: (type, size) => {
+        isMissing = type === 'missing';
+        isTooLarge = size > maxBytes;
+      },
+      onData: (chunk) => {
+        if (!isTooLarge) chunks.push(chunk);
+      },
+      finish: () => (isMissing || isTooLarge ? null : Buffer.concat(chunks)),
+    });
+  }
+
+  /** Size and sha256 of an object, streamed; null when it is missing. */
+  async digest(name: string): Promise<BlobDigest | null> {
+    const hash = createHash('sha256');
+    let size = -1;
+    return this.request<BlobDigest | null>(name, {
+      onHeader: (type, objectSize) => {
+        size = type === 'missing' ? -1 : objectSize;
+      },
+      onData: (chunk) => hash.update(chunk),
+      finish: () => (size < 0 ? null : { size, sha256: hash.digest('hex') }),
+    });
+  }
+
+  /** The first `count` bytes and the full size; null when missing. */
+  async head(name: string, count: number): Promise<{ bytes: Buffer; size: number } | null> {
+    const chunks: Buffer[] = [];
+    let kept = 0;
+    let size = -1;
+    return this.request(name, {
+      onHeader: (type, objectSize) => {
+        size = type === 'missing' ? -1 : objectSize;
+      },
+      onData: (chunk) => {
+        if (kept >= count) return;
+        const part = chunk.subarray(0, count - kept);
+        chunks.push(part);
+        kept += part.length;
+      },
+      finish: () => (size < 0 ? null : { bytes: Buffer.concat(chunks), size }),
+    });
+  }
+
+  /** Ends the git process. Pending requests fail. */
+  close(): void {
+    this.child.stdin.end();
+  }
+
+  private request<T>(name: string, consumer: ObjectConsumer<T>): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (name.includes('\n')) {
+      // cat-file reads one name per line; such a name cannot be asked for, so treat it as absent.
+      consumer.onHeader('missing', 0);
+      return Promise.resolve(consumer.finish());
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ consumer, resolve: resolve as (value: unknown) => void, reject });
+      this.child.stdin.write(`${name}\n`);
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+    while (this.buffered.length > 0) {
+      const current = this.queue[0];
+      if (!current) {
+        this.fail(new GitError(['cat-file'], 'unexpected output', null));
+        return;
+      }
+      if (this.remaining < 0) {
+        const end = this.buffered.indexOf(HEADER_END);
+        if (end === -1) return;
+        const header = this.buffered.toString('utf8', 0, end);
+        this.buffered = this.buffered.subarray(end + 1);
+        const parts = header.split(' ');
+        if (parts[parts.length - 1] === 'missing' || parts[parts.length - 1] === 'ambiguous') {
+          current.consumer.onHeader('missing', 0);
+          this.settle(current);
+          continue;
+        }
+        const size = Number(parts[2]);
+        current.consumer.onHeader(parts[1] ?? 'unknown', size);
+        this.remaining = size + 1;
+      }
+      const take = Math.min(this.remaining, this.buffered.length);
+      const contentBytes = Math.min(take, this.remaining - 1);
+      if (contentBytes > 0) current.consumer.onData(this.buffered.subarray(0, contentBytes));
+      this.buffered = this.buffered.subarray(take);
+      this.remaining -= take;
+      if (this.remaining === 0) {
+        this.remaining = -1;
+        this.settle(current);
+      }
+    }
+  }
+
+  private settle(request: PendingRequest): void {
+    this.queue.shift();
+    try {
+      request.resolve(request.consumer.finish());
+    } catch (error) {
+      request.reject(error as Error);
+    }
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    for (const pending of this.queue.splice(0)) pending.reject(error);
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * What every git call carries so that a repository written by an untrusted agent can neither run code
+ * through git nor change what git shows us. Overrides go in through GIT_CONFIG_COUNT/KEY/VALUE, the
+ * command-line scope that outranks every config file and, unlike `-c`, never splits a key on `=`.
+ */
+
+/** Settings that are the same for every repository. */
+const FIXED_OVERRIDES: ReadonlyArray<readonly [string, string]> = [
+  // Programs the repository's config could make git run.
+  ['core.fsmonitor', 'false'],
+  ['core.hooksPath', '/dev/null'],
+  ['core.pager', 'cat'],
+  ['core.sshCommand', 'false'],
+  ['core.askPass', 'false'],
+  ['diff.external', ''],
+  ['gpg.program', 'false'],
+  ['log.showSignature', 'false'],
+  ['merge.renormalize', 'false'],
+  ['protocol.allow', 'never'],
+  // Settings that would hide or reshape what we read.
+  ['core.attributesFile', '/dev/null'],
+  ['core.excludesFile', '/dev/null'],
+  ['core.untrackedCache', 'false'],
+  ['core.bigFileThreshold', '512m'],
+  ['core.quotePath', 'false'],
+  ['core.splitIndex', 'false'],
+  ['diff.noprefix', 'false'],
+  ['diff.mnemonicPrefix', 'false'],
+  ['diff.relative', 'false'],
+  ['diff.suppressBlankEmpty', 'false'],
+  ['diff.ignoreSubmodules', 'none'],
+  ['diff.renameLimit', '10000'],
+  ['diff.renames', 'true'],
+  ['diff.context', '3'],
+  ['diff.interHunkContext', '0'],
+  ['diff.colorMoved', 'false'],
+  ['color.ui', 'false'],
+  ['log.showRoot', 'true'],
+  ['log.follow', 'false'],
+  ['log.decorate', 'false'],
+  ['log.mailmap', 'false'],
+  ['i18n.logOutputEncoding', 'UTF-8'],
+  // The ownership check exists to stop a foreign repository's config from running code; every
+  // setting that could do so is overridden above, and sandboxes are often owned by another user.
+  ['safe.directory', '*'],
+];
+
+/** Keys under a driver's name that can run a program or blind a diff, and their neutral values. */
+const DRIVER_OVERRIDES: Record<string, ReadonlyArray<readonly [string, string]>> = {
+  diff: [
+    ['textconv', ''],
+    ['command', ''],
+    ['binary', 'false'],
+    ['cachetextconv', 'false'],
+  ],
+  filter: [
+    ['clean', ''],
+    ['smudge', ''],
+    ['process', ''],
+    ['required', 'false'],
+  ],
+  merge: [['driver', '']],
+};
+
+/** Matches the config keys whose subsection names a driver that attributes can select. */
+export const DRIVER_KEY_PATTERN = '^(diff|filter|merge)\\..+\\.';
+
+/**
+ * Lists the config overrides for a repository whose config defines the given keys (as printed by
+ * `git config --get-regexp DRIVER_KEY_PATTERN`): the fixed ones plus a neutral value for every
+ * program-running key of every diff, filter and merge driver the repository names.
+ */
+export function configOverrides(definedKeys: readonly string[]): Array<readonly [string, string]> {
+  const overrides: Array<readonly [string, string]> = [...FIXED_OVERRIDES];
+  const seen = new Set<string>();
+  for (const key of definedKeys) {
+    const firstDot = key.indexOf('.');
+    const lastDot = key.lastIndexOf('.');
+    if (firstDot === lastDot) continue;
+    const section = key.slice(0, firstDot).toLowerCase();
+    const driver = key.slice(firstDot + 1, lastDot);
+    const id = `${section}\0${driver}`;
+    const neutral = DRIVER_OVERRIDES[section];
+    if (!neutral || seen.has(id)) continue;
+    seen.add(id);
+    for (const [name, value] of neutral) overrides.push([`${section}.${driver}.${name}`, value]);
+  }
+  return overrides;
+}
+
+/** Where a hardened git call runs. */
+export interface GitLocation {
+  readonly gitDir: string;
+  readonly workTree: string;
+}
+
+/**
+ * Builds git's whole environment from scratch: nothing the caller's shell exported (GIT_DIR,
+ * GIT_EXTERNAL_DIFF, GIT_CONFIG_PARAMETERS, …) leaks into the call.
+ */
+export function hardenedEnvironment(
+  location: GitLocation,
+  overrides: ReadonlyArray<readonly [string, string]>,
+): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
+    HOME: process.env['HOME'] ?? '/',
+    LC_ALL: 'C',
+    LANG: 'C',
+    GIT_DIR: location.gitDir,
+    GIT_WORK_TREE: location.workTree,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_ATTR_NOSYSTEM: '1',
+    GIT_NO_REPLACE_OBJECTS: '1',
+    GIT_GRAFT_FILE: '/dev/null',
+    GIT_OPTIONAL_LOCKS: '0',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_NO_LAZY_FETCH: '1',
+    GIT_PAGER: 'cat',
+    PAGER: 'cat',
+    GIT_ADVICE: '0',
+  };
+  env['GIT_CONFIG_COUNT'] = String(overrides.length);
+  overrides.forEach(([key, value], index) => {
+    env[`GIT_CONFIG_KEY_${index}`] = key;
+    env[`GIT_CONFIG_VALUE_${index}`] = value;
+  });
+  return env;
+}

@@ -1,0 +1,135 @@
+import { lstat, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { GitError, RepositoryError, RevisionError } from '../errors.js';
+import { configOverrides, DRIVER_KEY_PATTERN, hardenedEnvironment } from './hardening.js';
+import { runGit, type GitInvocation } from './run-git.js';
+
+/** A git repository opened for reading with every call hardened. */
+export interface Repository {
+  /** Absolute path of the working tree's top directory. */
+  readonly root: string;
+  readonly gitDir: string;
+  /** For streaming calls (log, cat-file, ls-files) that run git directly. */
+  readonly invocation: GitInvocation;
+  /** For short calls whose output is small. */
+  readonly git: SimpleGit;
+}
+
+/**
+ * Opens the repository that contains `path`. The top directory is found by looking for `.git`
+ * ourselves, so a `core.worktree` in the repository's config cannot point selfmod at a decoy tree.
+ */
+export async function openRepository(path: string): Promise<Repository> {
+  const absolute = resolve(path);
+  const info = await stat(absolute).catch(() => null);
+  if (!info) throw new RepositoryError(`${path}: no such file or directory`);
+  const start = info.isDirectory() ? absolute : dirname(absolute);
+  const root = await findTopDirectory(start);
+  if (!root) {
+    throw new RepositoryError(
+      `${path}: not a git repository (no .git found in it or any parent); selfmod scan reads git history`,
+    );
+  }
+  const bootstrap = hardenedEnvironment({ gitDir: join(root, '.git'), workTree: root }, configOverrides([]));
+  let gitDir: string;
+  try {
+    const result = await runGit({ cwd: root, env: bootstrap }, ['rev-parse', '--absolute-git-dir']);
+    gitDir = result.stdout.toString('utf8').trim();
+  } catch (error) {
+    const reason = error instanceof GitError ? error.stderr.split('\n')[0]?.trim() : String(error);
+    throw new RepositoryError(`${path}: not a usable git repository (${reason})`, { cause: error });
+  }
+  const location = { gitDir, workTree: root };
+  const driverKeys = await listDriverKeys({ cwd: root, env: hardenedEnvironment(location, configOverrides([])) });
+  const env = hardenedEnvironment(location, configOverrides(driverKeys));
+  const invocation = { cwd: root, env };
+  return { root, gitDir, invocation, git: createSimpleGit(root, env) };
+}
+
+async function findTopDirectory(start: string): Promise<string | null> {
+  let current = start;
+  for (;;) {
+    const marker = await lstat(join(current, '.git')).catch(() => null);
+    if (marker && (marker.isDirectory() || marker.isFile())) return current;
+    const parent = dirname(current);
+    if (parent === current) return null;
+    current = parent;
+  }
+}
+
+/** Config keys that name diff, filter or merge drivers, so each can be neutralised by name. */
+async function listDriverKeys(invocation: GitInvocation): Promise<string[]> {
+  const result = await runGit(invocation, ['config', '-z', '--get-regexp', DRIVER_KEY_PATTERN], {
+    okExitCodes: [1],
+  });
+  const keys: string[] = [];
+  for (const entry of result.stdout.toString('utf8').split('\0')) {
+    const key = entry.split('\n', 1)[0];
+    if (key) keys.push(key);
+  }
+  return keys;
+}
+
+function createSimpleGit(root: string, env: Record<string, string>): SimpleGit {
+  return simpleGit({
+    baseDir: root,
+    trimmed: false,
+    maxConcurrentProcesses: 4,
+    // The guard's job is to stop untrusted values reaching git's options; ours are constants that
+    // switch those very features off, so each one is permitted by name.
+    allowEnvironment: Object.keys(env),
+    unsafe: {
+      allowUnsafeFsMonitor: true,
+      allowUnsafeHooksPath: true,
+      allowUnsafePager: true,
+      allowUnsafeSshCommand: true,
+      allowUnsafeAskPass: true,
+      allowUnsafeDiffExternal: true,
+      allowUnsafeDiffTextConv: true,
+      allowUnsafeFilter: true,
+      allowUnsafeMergeDriver: true,
+      allowUnsafeGpgProgram: true,
+      allowUnsafeConfigPaths: true,
+      allowUnsafeConfigEnvCount: true,
+      allowUnsafeProtocolOverride: true,
+    } as Record<string, boolean>,
+  }).env(env);
+}
+
+/** The full sha of `revision` as a commit, or null when it does not resolve to one. */
+export async function resolveCommit(repo: Repository, revision: string): Promise<string | null> {
+  const result = await runGit(
+    repo.invocation,
+    ['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`],
+    { okExitCodes: [1, 128] },
+  );
+  const sha = result.stdout.toString('utf8').trim();
+  return result.exitCode === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : null;
+}
+
+/** HEAD's commit, or null in a repository with no commits yet. */
+export function headCommit(repo: Repository): Promise<string | null> {
+  return resolveCommit(repo, 'HEAD');
+}
+
+export async function isShallowRepository(repo: Repository): Promise<boolean> {
+  const output = await repo.git.raw(['rev-parse', '--is-shallow-repository']);
+  return output.trim() === 'true';
+}
+
+/** Resolves `--since`, or explains why it does not resolve and what to do about it. */
+export async function resolveSince(repo: Repository, revision: string): Promise<string> {
+  const sha = await resolveCommit(repo, revision);
+  if (sha) return sha;
+  const hint = (await isShallowRepository(repo))
+    ? 'this clone is shallow, so the revision may be outside it: fetch more history (`git fetch --unshallow`, or `fetch-depth: 0` with actions/checkout)'
+    : 'if it names a remote branch or tag, fetch it first (for example `git fetch origin main`)';
+  throw new RevisionError(revision, `--since ${revision}: unknown revision in ${repo.root}; ${hint}`);
+}
+
+/** Number of commits `git log` walks for `range`. */
+export async function countCommits(repo: Repository, range: readonly string[]): Promise<number> {
+  const output = await repo.git.raw(['rev-list', '--count', ...range]);
+  return Number(output.trim());
+}

@@ -1,0 +1,108 @@
+import { join } from 'node:path';
+import type { CompiledRule } from '../engine/check-change.js';
+import {
+  assertConfigNamesKnownRules,
+  parseConfig,
+  PROTECTED_RULE_IDS,
+  readConfigFile,
+  REPOSITORY_CONFIG_FILE,
+  type LoadedConfig,
+} from '../engine/config.js';
+import { builtinRulesDirectory, compileRules, parseRules, readRuleTexts, type RuleText } from '../engine/load-rules.js';
+import type { RuleDefinition, Severity } from '../engine/rule.js';
+import { RuleFileError } from '../errors.js';
+import type { BlobReader } from '../git/blob-reader.js';
+import type { Repository } from '../git/repository.js';
+import { listFilesAtRevision, readFileAtRevision } from '../git/revision-files.js';
+
+export interface RuleSetOptions {
+  readonly ruleFiles: readonly string[];
+  readonly useDefaultRules: boolean;
+  readonly configFile: string | null;
+}
+
+export interface RuleSet {
+  readonly rules: CompiledRule[];
+  readonly definitions: RuleDefinition[];
+  /** From the configs, when the command line did not set it. */
+  readonly failOn: Severity | null;
+  readonly warnings: string[];
+}
+
+/** Where the protected rule lives among the built-ins; it is loaded even with --no-default-rules. */
+const PROTECTED_RULE_FILE = join('oversight', 'selfmod-config-edited.yml');
+
+/**
+ * Builds the rule set for a scan from the built-in rules, `--rules`, `--config` and the repository's
+ * `.selfmod.yml` as it was at the base revision. The repository's config is never read from the
+ * range being scanned or the working tree: an edit cannot weaken the checks that judge it.
+ */
+export async function assembleRules(
+  options: RuleSetOptions,
+  repo: Repository | null,
+  blobs: BlobReader | null,
+  baseCommit: string | null,
+): Promise<RuleSet> {
+  const warnings: string[] = [];
+  const cliConfig = options.configFile ? await readConfigFile(options.configFile) : null;
+  const repoConfig = repo && blobs && baseCommit ? await readRepositoryConfig(blobs, baseCommit) : null;
+  const configs = [repoConfig, cliConfig].filter((config): config is LoadedConfig => config !== null);
+
+  const useDefaults = options.useDefaultRules && configs.every((loaded) => loaded.config.defaultRules !== false);
+  const builtinDirectory = builtinRulesDirectory();
+  const texts: RuleText[] = await readRuleTexts(
+    useDefaults ? [builtinDirectory] : [join(builtinDirectory, PROTECTED_RULE_FILE)],
+    join(builtinDirectory, '..'),
+  );
+  texts.push(...(await readRuleTexts(options.ruleFiles)));
+  if (cliConfig) texts.push(...(await readRuleTexts(cliConfig.config.rules ?? [])));
+  const repoRulePaths = repoConfig?.config.rules ?? [];
+  if (repo && baseCommit && repoConfig) texts.push(...(await readRepositoryRuleTexts(repo, blobs!, baseCommit, repoConfig)));
+
+  const definitions = parseRules(texts).map((rule) =>
+    PROTECTED_RULE_IDS.has(rule.id) && repoRulePaths.length > 0 ? guardPaths(rule, repoRulePaths) : rule,
+  );
+  for (const loaded of configs) assertConfigNamesKnownRules(loaded, definitions);
+
+  const disabled = new Set(configs.flatMap((loaded) => loaded.config.disable ?? []));
+  const severities = new Map<string, Severity>();
+  for (const loaded of configs) {
+    for (const [id, severity] of Object.entries(loaded.config.severity ?? {})) severities.set(id, severity);
+  }
+  const active = definitions.filter((rule) => !disabled.has(rule.id));
+  const failOn = cliConfig?.config.failOn ?? repoConfig?.config.failOn ?? null;
+  return { rules: compileRules(active, severities), definitions: active, failOn, warnings };
+}
+
+async function readRepositoryConfig(blobs: BlobReader, baseCommit: string): Promise<LoadedConfig | null> {
+  const text = await readFileAtRevision(blobs, baseCommit, REPOSITORY_CONFIG_FILE);
+  if (text === null) return null;
+  return parseConfig(text, `${REPOSITORY_CONFIG_FILE} (at ${baseCommit.slice(0, 12)})`);
+}
+
+async function readRepositoryRuleTexts(
+  repo: Repository,
+  blobs: BlobReader,
+  baseCommit: string,
+  loaded: LoadedConfig,
+): Promise<RuleText[]> {
+  const texts: RuleText[] = [];
+  for (const [index, path] of (loaded.config.rules ?? []).entries()) {
+    const files = (await listFilesAtRevision(repo, baseCommit, path)).filter((file) => /\.ya?ml$/.test(file));
+    if (files.length === 0) {
+      const position = loaded.document?.locate(['rules', index]) ?? null;
+      throw new RuleFileError(loaded.file, position?.line ?? null, position?.column ?? null, `rules: no rule files at "${path}" in the base revision`);
+    }
+    for (const file of files) {
+      const text = await readFileAtRevision(blobs, baseCommit, file);
+      if (text !== null) texts.push({ file: `${file} (at ${baseCommit.slice(0, 12)})`, text });
+    }
+  }
+  return texts;
+}
+
+/** Extends the config-guarding rule to the rule files the repository's config loads. */
+function guardPaths(rule: RuleDefinition, paths: readonly string[]): RuleDefinition {
+  const anchored = paths.map((path) => `/${path.replace(/^\/+/, '')}`);
+  return { ...rule, match: { any: [rule.match, { path: anchored }] } };
+}

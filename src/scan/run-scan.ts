@@ -1,0 +1,112 @@
+import type { Change } from '../change/change.js';
+import { checkChange } from '../engine/check-change.js';
+import type { Incident } from '../engine/incident.js';
+import type { Severity } from '../engine/rule.js';
+import { SelfmodError } from '../errors.js';
+import { BlobReader } from '../git/blob-reader.js';
+import { countCommits, headCommit, isShallowRepository, openRepository, resolveSince } from '../git/repository.js';
+import { buildReport, type Report, type ReportTarget } from '../report/report.js';
+import { readHistoryChanges } from '../sources/git-history.js';
+import { readWorkingTreeChanges } from '../sources/working-tree.js';
+import { TOOL_VERSION } from '../version.js';
+import { assembleRules } from './assemble-rules.js';
+
+export interface ScanOptions {
+  readonly path: string;
+  readonly since: string | null;
+  readonly history: boolean;
+  readonly workingTree: boolean;
+  readonly ruleFiles: readonly string[];
+  readonly useDefaultRules: boolean;
+  readonly configFile: string | null;
+  /** null: take it from the configs, else `low`. */
+  readonly failOn: Severity | null;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface ScanResult {
+  readonly report: Report;
+  readonly failOn: Severity;
+  /** Set when the scan stopped early; the report still holds everything found before. */
+  readonly failure: unknown;
+}
+
+/**
+ * Scans a repository: loads the rules, reads history commit by commit and then the working tree,
+ * checks every change and assembles the report. Errors before the first change is read are thrown;
+ * after that they end the scan with a partial, still valid report.
+ */
+export async function runScan(options: ScanOptions): Promise<ScanResult> {
+  const startedAt = new Date();
+  const repo = await openRepository(options.path);
+  const blobs = new BlobReader(repo.invocation);
+  try {
+    const head = await headCommit(repo);
+    const sinceCommit = options.since === null ? null : await resolveSince(repo, options.since);
+    const shallow = await isShallowRepository(repo);
+    const ruleSet = await assembleRules(options, repo, blobs, sinceCommit);
+    const warnings = [...ruleSet.warnings];
+    if (shallow) warnings.push('the repository is a shallow clone: history before its oldest commit was not scanned, and that commit shows as adding every file');
+    if (options.since === null && options.history) {
+      warnings.push('no --since: the repository\'s .selfmod.yml was not read, because no base revision predates the changes it would judge');
+    }
+    const target: ReportTarget = {
+      root: repo.root,
+      mode: 'git',
+      since: options.since,
+      sinceCommit,
+      head,
+      shallow,
+      history: options.history,
+      workingTree: options.workingTree,
+    };
+    const incidents: Incident[] = [];
+    let commitsScanned = 0;
+    let changesChecked = 0;
+    const check = async (change: Change) => {
+      changesChecked++;
+      incidents.push(...(await checkChange(change, ruleSet.rules)));
+    };
+    let failure: unknown = null;
+    try {
+      if (options.history && head && head !== sinceCommit) {
+        const range = { head, exclude: sinceCommit ? [sinceCommit] : [] };
+        const total = options.onProgress ? await countCommits(repo, [head, ...range.exclude.map((sha) => `^${sha}`)]) : 0;
+        for await (const change of readHistoryChanges(repo, blobs, range, () => {
+          commitsScanned++;
+          options.onProgress?.(commitsScanned, total);
+        })) {
+          await check(change);
+        }
+      }
+      if (options.workingTree) {
+        for (const change of await readWorkingTreeChanges(repo, blobs, head, (message) => warnings.push(message))) {
+          await check(change);
+        }
+      }
+    } catch (error) {
+      failure = error;
+    }
+    const report = buildReport({
+      version: TOOL_VERSION,
+      target,
+      startedAt,
+      finishedAt: new Date(),
+      error: failure === null ? null : describeFailure(failure),
+      warnings,
+      commitsScanned,
+      changesChecked,
+      rulesLoaded: ruleSet.rules.length,
+      incidents,
+    });
+    return { report, failOn: options.failOn ?? ruleSet.failOn ?? 'low', failure };
+  } finally {
+    blobs.close();
+  }
+}
+
+function describeFailure(error: unknown): { code: string; message: string } {
+  if (error instanceof SelfmodError) return { code: error.code, message: error.message };
+  return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
+}
+

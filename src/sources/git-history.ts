@@ -1,0 +1,196 @@
+import { randomBytes } from 'node:crypto';
+import type { BinaryFacts, Change, CommitOrigin, ContentAccess, Hunk } from '../change/change.js';
+import { SYMLINK_MODE } from '../change/change.js';
+import { classifyChange } from '../change/classify.js';
+import { diffTexts, reconstructOldText } from '../change/text-diff.js';
+import { hasNulByte, isMostlyText } from '../formats/text-detect.js';
+import type { BlobReader } from '../git/blob-reader.js';
+import type { Repository } from '../git/repository.js';
+import { streamGitLines } from '../git/run-git.js';
+import { logFormat, parseGitLog, type PatchSection, type RawEntry } from './git-log-parser.js';
+
+/** Largest blob read whole: for scopes, symlink targets and files git wrongly calls binary. */
+export const MAX_TEXT_BLOB_BYTES = 16 * 1024 * 1024;
+
+const ZERO_SHA = /^0+$/;
+
+export interface HistoryRange {
+  /** Commit shas to exclude with their ancestors (the base of `--since`). */
+  readonly exclude: readonly string[];
+  readonly head: string;
+}
+
+/** git log's arguments: every commit, renames found, merges shown as what the merge itself changed. */
+export function historyLogArgs(range: HistoryRange, marker: string): string[] {
+  return [
+    'log',
+    '--raw',
+    '--patch',
+    '--no-abbrev',
+    '--find-renames',
+    '--diff-merges=remerge',
+    '--no-color',
+    '--no-ext-diff',
+    '--no-textconv',
+    '--no-notes',
+    '--no-decorate',
+    '--no-relative',
+    '--ignore-submodules=none',
+    '--src-prefix=a/',
+    '--dst-prefix=b/',
+    '--unified=3',
+    '--inter-hunk-context=0',
+    '--encoding=UTF-8',
+    `--format=${logFormat(marker).slice('format:'.length)}`,
+    '--end-of-options',
+    range.head,
+    ...range.exclude.map((sha) => `^${sha}`),
+  ];
+}
+
+/**
+ * Yields one Change per file per commit in the range, commit by commit: an edit that a later commit
+ * reverts is still seen. Reads `git log` as a stream, so memory does not grow with history.
+ */
+export async function* readHistoryChanges(
+  repo: Repository,
+  blobs: BlobReader,
+  range: HistoryRange,
+  onCommit?: (commit: CommitOrigin) => void,
+): AsyncGenerator<Change> {
+  const marker = `\x1e${randomBytes(12).toString('hex')}`;
+  const lines = streamGitLines(repo.invocation, historyLogArgs(range, marker));
+  for await (const patch of parseGitLog(lines, marker)) {
+    for (const file of patch.files) {
+      yield await buildCommitChange(patch.commit, file.entry, file.sections, blobs);
+    }
+    onCommit?.(patch.commit);
+  }
+}
+
+async function buildCommitChange(
+  commit: CommitOrigin,
+  entry: RawEntry,
+  sections: readonly PatchSection[],
+  blobs: BlobReader,
+): Promise<Change> {
+  const hasOld = entry.status !== 'A' && !ZERO_SHA.test(entry.oldSha);
+  const hasNew = entry.status !== 'D' && !ZERO_SHA.test(entry.newSha);
+  let hunks: Hunk[] = sections.flatMap((section) => section.hunks);
+  let isBinary = sections.some((section) => section.isBinary);
+  let binary: BinaryFacts | null = null;
+  const oldName = hasOld ? await objectName(blobs, commit, entry.oldSha, entry.oldPath) : null;
+  const newName = hasNew ? entry.newSha : null;
+
+  if (isBinary) {
+    const resolved = await resolveBinary(blobs, oldName, newName);
+    if (resolved.hunks) {
+      hunks = resolved.hunks;
+      isBinary = false;
+    } else {
+      binary = resolved.facts;
+    }
+  }
+  const oldTarget = entry.oldMode === SYMLINK_MODE && oldName ? await readText(blobs, oldName) : null;
+  const newTarget = entry.newMode === SYMLINK_MODE && newName ? await readText(blobs, newName) : null;
+  const isContentChanged = entry.oldSha !== entry.newSha || hunks.length > 0;
+  return {
+    file: hasNew ? entry.newPath : entry.oldPath,
+    previousFile: hasOld && hasNew && entry.oldPath !== entry.newPath ? entry.oldPath : null,
+    kind: classifyChange({
+      oldPath: hasOld ? entry.oldPath : null,
+      newPath: hasNew ? entry.newPath : null,
+      oldMode: hasOld ? entry.oldMode : null,
+      newMode: hasNew ? entry.newMode : null,
+      isContentChanged,
+    }),
+    similarity: entry.status === 'R' || entry.status === 'C' ? entry.score : null,
+    oldMode: hasOld ? entry.oldMode : null,
+    newMode: hasNew ? entry.newMode : null,
+    oldTarget,
+    newTarget,
+    isBinary,
+    hunks,
+    diffHeader: sections.flatMap((section) => section.headerLines),
+    isTruncated: sections.some((section) => section.isTruncated),
+    binary,
+    origin: commit,
+    content: blobContent(blobs, oldName, newName, hunks, isBinary),
+  };
+}
+
+/**
+ * The name to read a change's old side by. A merge's remerge diff compares against a tree that git
+ * built in memory, whose blobs are not in the object store; the first parent's version is then the
+ * closest real object (used only for binary facts; text is rebuilt from the hunks instead).
+ */
+async function objectName(blobs: BlobReader, commit: CommitOrigin, sha: string, path: string): Promise<string> {
+  if (commit.parents.length < 2) return sha;
+  const exists = await blobs.head(sha, 0);
+  return exists ? sha : `${commit.parents[0]}:${path}`;
+}
+
+/**
+ * git prints "Binary files differ" for real binaries, but also for text that `.gitattributes`
+ * (`-diff`, `binary`, a diff driver with `binary = true`) or a planted NUL told it to hide. We look
+ * at the bytes ourselves: text gets a real diff, true binaries get sizes and digests.
+ */
+async function resolveBinary(
+  blobs: BlobReader,
+  oldName: string | null,
+  newName: string | null,
+): Promise<{ hunks: Hunk[] | null; facts: BinaryFacts }> {
+  const oldHead = oldName ? await blobs.head(oldName, 64 * 1024) : null;
+  const newHead = newName ? await blobs.head(newName, 64 * 1024) : null;
+  const isText = (head: { bytes: Buffer; size: number } | null) =>
+    head === null || (head.size <= MAX_TEXT_BLOB_BYTES && (!hasNulByte(head.bytes) || isMostlyText(head.bytes)));
+  if (isText(oldHead) && isText(newHead)) {
+    const oldText = oldName ? await readText(blobs, oldName) : null;
+    const newText = newName ? await readText(blobs, newName) : null;
+    return { hunks: diffTexts(oldText, newText), facts: emptyFacts() };
+  }
+  const oldDigest = oldName ? await blobs.digest(oldName) : null;
+  const newDigest = newName ? await blobs.digest(newName) : null;
+  return {
+    hunks: null,
+    facts: {
+      oldSha256: oldDigest?.sha256 ?? null,
+      newSha256: newDigest?.sha256 ?? null,
+      oldSize: oldDigest?.size ?? null,
+      newSize: newDigest?.size ?? null,
+    },
+  };
+}
+
+function emptyFacts(): BinaryFacts {
+  return { oldSha256: null, newSha256: null, oldSize: null, newSize: null };
+}
+
+async function readText(blobs: BlobReader, name: string): Promise<string | null> {
+  const bytes = await blobs.read(name, MAX_TEXT_BLOB_BYTES);
+  return bytes ? bytes.toString('utf8') : null;
+}
+
+function blobContent(
+  blobs: BlobReader,
+  oldName: string | null,
+  newName: string | null,
+  hunks: readonly Hunk[],
+  isBinary: boolean,
+): ContentAccess {
+  let newText: Promise<string | null> | null = null;
+  let oldText: Promise<string | null> | null = null;
+  const readNew = () => (newText ??= isBinary || !newName ? Promise.resolve(null) : readText(blobs, newName));
+  const readOld = () =>
+    (oldText ??= (async () => {
+      if (isBinary || !oldName) return null;
+      // Remerge blobs are not stored; the hunks and the new file say exactly what the old one was.
+      if (!oldName.includes(':')) {
+        const text = await readText(blobs, oldName);
+        if (text !== null) return text;
+      }
+      const current = await readNew();
+      return current === null ? null : reconstructOldText(current, hunks);
+    })());
+  return { readOld, readNew };
+}

@@ -1,0 +1,188 @@
+import type { CommitOrigin, DiffLine, Hunk } from '../change/change.js';
+import { unquoteGitPath } from '../formats/git-quoted-path.js';
+import { parseHunkHeader } from '../formats/unified-diff.js';
+
+/** One line of `git log --raw`: a file pair as git's diff machinery sees it. */
+export interface RawEntry {
+  readonly oldMode: string;
+  readonly newMode: string;
+  readonly oldSha: string;
+  readonly newSha: string;
+  /** A, C, D, M, R, T, U or X. */
+  readonly status: string;
+  readonly score: number | null;
+  readonly oldPath: string;
+  readonly newPath: string;
+}
+
+/** One `diff --git` section of the patch. */
+export interface PatchSection {
+  readonly headerLines: string[];
+  readonly hunks: Hunk[];
+  isBinary: boolean;
+  /** True when hunk lines past the size cap were read and dropped. */
+  isTruncated: boolean;
+}
+
+/** A commit with its file pairs and, aligned with them, the patch sections git printed. */
+export interface CommitPatch {
+  readonly commit: CommitOrigin;
+  readonly files: Array<{ readonly entry: RawEntry; readonly sections: PatchSection[] }>;
+}
+
+/** Hunk lines kept per file; past this the change is evaluated on what was kept and marked truncated. */
+export const MAX_HUNK_BYTES_PER_FILE = 64 * 1024 * 1024;
+
+const HEX = /^[0-9a-f]+$/;
+
+/**
+ * The `--format` that pairs with parseGitLog. Every commit starts with a line holding a per-run
+ * random marker, so no file name or message an agent wrote can pass for a commit boundary; the
+ * agent-controlled fields each sit alone on a line, where no separator can shift them.
+ */
+export function logFormat(marker: string): string {
+  return `format:${marker} %H %P%n%aI%n%an%n%ae%n%s`;
+}
+
+/**
+ * Parses the output of `git log --raw -p` (with logFormat) into one CommitPatch per commit.
+ * Memory is bounded by the largest commit, not by the history.
+ */
+export async function* parseGitLog(lines: AsyncIterable<string>, marker: string): AsyncGenerator<CommitPatch> {
+  const commitPrefix = `${marker} `;
+  let current: { commit: CommitOrigin; entries: RawEntry[]; sections: PatchSection[] } | null = null;
+  let headerLinesLeft = 0;
+  let headerFields: string[] = [];
+  let section: PatchSection | null = null;
+  let hunk: { lines: DiffLine[]; oldLeft: number; newLeft: number; oldNo: number; newNo: number } | null = null;
+  let keptBytes = 0;
+
+  const finishCommit = (): CommitPatch | null => {
+    if (!current) return null;
+    const patch = { commit: current.commit, files: alignSections(current.entries, current.sections) };
+    current = null;
+    return patch;
+  };
+
+  for await (const line of lines) {
+    if (hunk && (hunk.oldLeft > 0 || hunk.newLeft > 0)) {
+      const tag = line.charAt(0);
+      const text = line.slice(1);
+      let diffLine: DiffLine;
+      if (tag === '+') {
+        diffLine = { side: 'added', text, oldLine: null, newLine: hunk.newNo++ };
+        hunk.newLeft--;
+      } else if (tag === '-') {
+        diffLine = { side: 'removed', text, oldLine: hunk.oldNo++, newLine: null };
+        hunk.oldLeft--;
+      } else if (tag === '\\') {
+        continue;
+      } else {
+        diffLine = { side: 'context', text, oldLine: hunk.oldNo++, newLine: hunk.newNo++ };
+        hunk.oldLeft--;
+        hunk.newLeft--;
+      }
+      keptBytes += line.length;
+      if (keptBytes <= MAX_HUNK_BYTES_PER_FILE) hunk.lines.push(diffLine);
+      else if (section) section.isTruncated = true;
+      continue;
+    }
+    if (headerLinesLeft > 0) {
+      headerFields.push(line);
+      headerLinesLeft--;
+      if (headerLinesLeft === 0 && current) {
+        const [date = '', author = '', email = '', subject = ''] = headerFields;
+        current.commit = { ...current.commit, date, author, email, subject };
+      }
+      continue;
+    }
+    if (line.startsWith(commitPrefix)) {
+      const done = finishCommit();
+      if (done) yield done;
+      const [sha = '', ...parents] = line.slice(commitPrefix.length).split(' ').filter(Boolean);
+      current = {
+        commit: { kind: 'commit', sha, parents, author: '', email: '', date: '', subject: '' },
+        entries: [],
+        sections: [],
+      };
+      headerFields = [];
+      headerLinesLeft = 4;
+      section = null;
+      hunk = null;
+      continue;
+    }
+    if (!current) continue;
+    if (line.startsWith(':') && !section) {
+      const entry = parseRawEntry(line);
+      if (entry) current.entries.push(entry);
+      continue;
+    }
+    if (line.startsWith('diff --git ') || line.startsWith('diff --cc ') || line.startsWith('diff --combined ')) {
+      section = { headerLines: [line], hunks: [], isBinary: false, isTruncated: false };
+      current.sections.push(section);
+      hunk = null;
+      keptBytes = 0;
+      continue;
+    }
+    if (!section) continue;
+    const header = line.startsWith('@@ ') ? parseHunkHeader(line) : null;
+    if (header) {
+      const lines: DiffLine[] = [];
+      section.hunks.push({ ...header, lines });
+      hunk = {
+        lines,
+        oldLeft: header.oldLines,
+        newLeft: header.newLines,
+        oldNo: header.oldStart,
+        newNo: header.newStart,
+      };
+      continue;
+    }
+    if (line.startsWith('\\')) continue;
+    if (section.hunks.length === 0) {
+      section.headerLines.push(line);
+      if (line.startsWith('Binary files ') || line === 'GIT binary patch') section.isBinary = true;
+    }
+  }
+  const done = finishCommit();
+  if (done) yield done;
+}
+
+/** Parses `:100644 100644 <sha> <sha> R087\told\tnew`. */
+export function parseRawEntry(line: string): RawEntry | null {
+  const tab = line.indexOf('\t');
+  if (tab === -1) return null;
+  const fields = line.slice(1, tab).split(' ');
+  if (fields.length < 5) return null;
+  const [oldMode = '', newMode = '', oldSha = '', newSha = '', statusField = ''] = fields;
+  if (!HEX.test(oldSha) || !HEX.test(newSha)) return null;
+  const paths = splitRawPaths(line.slice(tab + 1));
+  const status = statusField.charAt(0);
+  const score = statusField.length > 1 ? Number(statusField.slice(1)) : null;
+  const oldPath = paths[0] ?? '';
+  const newPath = status === 'R' || status === 'C' ? (paths[1] ?? oldPath) : oldPath;
+  return { oldMode, newMode, oldSha, newSha, status, score, oldPath, newPath };
+}
+
+/** Raw paths are tab-separated; a path holding a tab is always C-quoted, so splitting is safe. */
+function splitRawPaths(text: string): string[] {
+  return text.split('\t').map(unquoteGitPath);
+}
+
+/**
+ * Pairs each raw entry with its patch sections. git prints them in the same order, except that a
+ * type change (T: file to symlink and back) is printed as a deletion followed by an addition.
+ */
+function alignSections(
+  entries: RawEntry[],
+  sections: PatchSection[],
+): Array<{ entry: RawEntry; sections: PatchSection[] }> {
+  const files: Array<{ entry: RawEntry; sections: PatchSection[] }> = [];
+  let next = 0;
+  for (const entry of entries) {
+    const count = entry.status === 'T' ? 2 : 1;
+    files.push({ entry, sections: sections.slice(next, next + count) });
+    next += count;
+  }
+  return files;
+}

@@ -1,0 +1,177 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Change, ChangeOrigin } from '../change/change.js';
+import { GITLINK_MODE } from '../change/change.js';
+import { changeFromVersions, fileVersion, type FileVersion } from '../change/from-sides.js';
+import { lineSimilarity, RENAME_THRESHOLD } from '../change/similarity.js';
+import type { BlobReader } from '../git/blob-reader.js';
+import { listIndex, listTree, listUntracked, objectFormat, type TreeEntry } from '../git/listings.js';
+import type { Repository } from '../git/repository.js';
+import { mapConcurrent } from '../util/map-concurrent.js';
+import { ParentCheck, readWorktreeEntry, type WorktreeEntry } from './worktree-file.js';
+
+/** Files up to this size are kept in memory to be diffed; larger ones are hashed only. */
+export const MAX_DIFFED_FILE_BYTES = 16 * 1024 * 1024;
+/** Delete/add pairs compared as possible renames; past this, they stay separate changes. */
+const MAX_RENAME_COMPARISONS = 10_000;
+/** Files listed inside a nested repository that git does not look into. */
+const MAX_NESTED_FILES = 20_000;
+
+const WORKTREE: ChangeOrigin = { kind: 'working-tree', area: 'worktree' };
+const INDEX: ChangeOrigin = { kind: 'working-tree', area: 'index' };
+
+interface Versions {
+  readonly path: string;
+  readonly head: TreeEntry | undefined;
+  readonly index: TreeEntry | undefined;
+  readonly worktree: WorktreeEntry;
+}
+
+/**
+ * Compares the working tree (files on disk, then the index) with HEAD and yields a Change for each
+ * difference: staged, unstaged and untracked-but-not-ignored alike. Files are hashed by selfmod, not
+ * by git, so no clean filter runs and no assume-unchanged or skip-worktree bit hides an edit.
+ */
+export async function readWorkingTreeChanges(
+  repo: Repository,
+  blobs: BlobReader,
+  head: string | null,
+  warn: (message: string) => void,
+): Promise<Change[]> {
+  const [headTree, index, untracked, format] = await Promise.all([
+    head ? listTree(repo, head) : Promise.resolve(new Map<string, TreeEntry>()),
+    listIndex(repo),
+    listUntracked(repo),
+    objectFormat(repo),
+  ]);
+  const paths = new Set<string>();
+  for (const [path, entry] of headTree) if (entry.mode !== GITLINK_MODE) paths.add(path);
+  for (const [path, entry] of index) if (entry.mode !== GITLINK_MODE) paths.add(path);
+  for (const path of untracked) {
+    if (path.endsWith('/')) for (const nested of await listNestedRepository(repo.root, path)) paths.add(nested);
+    else paths.add(path);
+  }
+  const parents = new ParentCheck(repo.root);
+  const sorted = [...paths].sort();
+  const read = await mapConcurrent(sorted, 8, async (path): Promise<Versions | null> => {
+    const item = {
+      path,
+      head: headTree.get(path),
+      index: index.get(path),
+      worktree: await readWorktreeEntry(repo.root, path, format, MAX_DIFFED_FILE_BYTES, parents),
+    };
+    const headId = item.head ? `${item.head.mode}:${item.head.sha}` : null;
+    const indexId = item.index ? `${item.index.mode}:${item.index.sha}` : null;
+    // Unchanged files are dropped at once, so memory holds only what changed.
+    return headId === worktreeIdentity(item.worktree) && (indexId === null || indexId === headId) ? null : item;
+  });
+  const versions = read.filter((item): item is Versions => item !== null);
+
+  const changes: Change[] = [];
+  const deleted: FileVersion[] = [];
+  const added: FileVersion[] = [];
+  for (const item of versions) {
+    if (item.worktree.kind === 'unreadable') warn(`cannot read ${item.path} in the working tree: ${item.worktree.reason}`);
+    const headId = item.head ? `${item.head.mode}:${item.head.sha}` : null;
+    const worktreeId = worktreeIdentity(item.worktree);
+    const indexId = item.index ? `${item.index.mode}:${item.index.sha}` : null;
+    if (headId !== worktreeId) {
+      const before = item.head ? await blobVersion(blobs, item.path, item.head) : null;
+      const after = worktreeVersion(item.path, item.worktree);
+      if (before && !after) deleted.push(before);
+      else if (!before && after) added.push(after);
+      else changes.push(changeFromVersions({ before, after, origin: WORKTREE }));
+    }
+    if (item.index && indexId !== headId && indexId !== worktreeId) {
+      // Staged, then changed again on disk: the staged version is an edit of its own.
+      const before = item.head ? await blobVersion(blobs, item.path, item.head) : null;
+      const after = await blobVersion(blobs, item.path, item.index);
+      changes.push(changeFromVersions({ before, after, origin: INDEX }));
+    }
+  }
+  changes.push(...pairRenames(deleted, added));
+  return changes;
+}
+
+function worktreeIdentity(entry: WorktreeEntry): string | null {
+  if (entry.kind === 'missing') return null;
+  if (entry.kind === 'unreadable') return `${entry.mode}:unreadable`;
+  return `${entry.mode}:${entry.gitSha}`;
+}
+
+function worktreeVersion(path: string, entry: WorktreeEntry): FileVersion | null {
+  switch (entry.kind) {
+    case 'missing':
+      return null;
+    case 'unreadable':
+      return { path, mode: entry.mode, bytes: null, sha256: null, size: null, unreadableReason: entry.reason };
+    case 'symlink':
+      return fileVersion(path, entry.mode, Buffer.from(entry.target));
+    case 'file':
+      return { path, mode: entry.mode, bytes: entry.bytes, sha256: entry.sha256, size: entry.size };
+  }
+}
+
+async function blobVersion(blobs: BlobReader, path: string, entry: TreeEntry): Promise<FileVersion> {
+  const bytes = await blobs.read(entry.sha, MAX_DIFFED_FILE_BYTES);
+  const digest = await blobs.digest(entry.sha);
+  return { path, mode: entry.mode, bytes, sha256: digest?.sha256 ?? null, size: digest?.size ?? null };
+}
+
+/**
+ * Pairs deleted and added files into renames: identical content first, then the most similar text
+ * above git's 50% threshold. Whatever stays unpaired is a deletion or an addition.
+ */
+function pairRenames(deleted: FileVersion[], added: FileVersion[]): Change[] {
+  const changes: Change[] = [];
+  const remainingAdded = new Set(added);
+  const unpaired: FileVersion[] = [];
+  for (const before of deleted) {
+    const twin = [...remainingAdded].find((after) => after.sha256 !== null && after.sha256 === before.sha256 && after.mode === before.mode);
+    if (twin) {
+      remainingAdded.delete(twin);
+      changes.push(changeFromVersions({ before, after: twin, origin: WORKTREE, similarity: 100 }));
+    } else {
+      unpaired.push(before);
+    }
+  }
+  let budget = MAX_RENAME_COMPARISONS;
+  for (const before of unpaired) {
+    let best: { after: FileVersion; score: number } | null = null;
+    if (before.bytes) {
+      for (const after of remainingAdded) {
+        if (budget-- <= 0 || !after.bytes) continue;
+        const score = lineSimilarity(before.bytes.toString('utf8'), after.bytes.toString('utf8'));
+        if (score >= RENAME_THRESHOLD && (!best || score > best.score)) best = { after, score };
+      }
+    }
+    if (best) {
+      remainingAdded.delete(best.after);
+      changes.push(changeFromVersions({ before, after: best.after, origin: WORKTREE, similarity: best.score }));
+    } else {
+      changes.push(changeFromVersions({ before, after: null, origin: WORKTREE }));
+    }
+  }
+  for (const after of remainingAdded) changes.push(changeFromVersions({ before: null, after, origin: WORKTREE }));
+  return changes;
+}
+
+/**
+ * git shows an untracked directory that holds its own `.git` as one entry and never looks inside;
+ * an agent could hide files that way, so we list them ourselves (its `.git` excluded).
+ */
+async function listNestedRepository(root: string, directory: string): Promise<string[]> {
+  const files: string[] = [];
+  const walk = async (relative: string): Promise<void> => {
+    if (files.length >= MAX_NESTED_FILES) return;
+    const entries = await readdir(join(root, relative), { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (entry.name === '.git') continue;
+      const path = `${relative}${entry.name}`;
+      if (entry.isDirectory()) await walk(`${path}/`);
+      else files.push(path);
+    }
+  };
+  await walk(directory);
+  return files;
+}

@@ -1,0 +1,106 @@
+import { constants, createReadStream } from 'node:fs';
+import { lstat, open, readlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { SYMLINK_MODE } from '../change/change.js';
+
+/** A working-tree path as git would record it, read without following links or blocking. */
+export type WorktreeEntry =
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'unreadable'; readonly mode: string; readonly reason: string }
+  | { readonly kind: 'file'; readonly mode: string; readonly size: number; readonly gitSha: string; readonly sha256: string; readonly bytes: Buffer | null }
+  | { readonly kind: 'symlink'; readonly mode: string; readonly target: string; readonly gitSha: string };
+
+export type ObjectFormat = 'sha1' | 'sha256';
+
+/**
+ * Reads one working-tree path. Only regular files are opened, with O_NOFOLLOW and O_NONBLOCK, so a
+ * FIFO, device or symlink planted where a file was cannot hang or redirect the read; anything else
+ * (directory, socket) counts as missing, as git would see it.
+ *
+ * @param keepBytes files up to this size are returned whole for diffing; larger ones are only hashed.
+ */
+export async function readWorktreeEntry(
+  root: string,
+  path: string,
+  format: ObjectFormat,
+  keepBytes: number,
+  parents: ParentCheck,
+): Promise<WorktreeEntry> {
+  if (!(await parents.isRealDirectoryChain(dirname(path)))) return { kind: 'missing' };
+  const full = join(root, path);
+  const info = await lstat(full).catch(() => null);
+  if (!info) return { kind: 'missing' };
+  if (info.isSymbolicLink()) {
+    const target = await readlink(full).catch(() => null);
+    if (target === null) return { kind: 'unreadable', mode: SYMLINK_MODE, reason: 'cannot read link' };
+    return { kind: 'symlink', mode: SYMLINK_MODE, target, gitSha: gitObjectHash(Buffer.from(target), format) };
+  }
+  if (!info.isFile()) return { kind: 'missing' };
+  const mode = info.mode & 0o100 ? '100755' : '100644';
+  let handle;
+  try {
+    handle = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    return { kind: 'unreadable', mode, reason: (error as NodeJS.ErrnoException).code ?? 'cannot open' };
+  }
+  try {
+    const opened = await handle.stat();
+    if (!opened.isFile()) return { kind: 'missing' };
+    const gitHash = createHash(format);
+    const sha256 = createHash('sha256');
+    gitHash.update(`blob ${opened.size}\0`);
+    const kept: Buffer[] = [];
+    let size = 0;
+    const stream = createReadStream('', { fd: handle.fd, autoClose: false, start: 0 });
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      gitHash.update(chunk);
+      sha256.update(chunk);
+      size += chunk.length;
+      if (opened.size <= keepBytes) kept.push(chunk);
+    }
+    if (size !== opened.size) {
+      // The file changed while we read it: the header we hashed is wrong, so hash what we read.
+      return { kind: 'unreadable', mode, reason: 'changed while being read' };
+    }
+    const gitSha = gitHash.digest('hex');
+    return { kind: 'file', mode, size, gitSha, sha256: sha256.digest('hex'), bytes: opened.size <= keepBytes ? Buffer.concat(kept) : null };
+  } catch (error) {
+    return { kind: 'unreadable', mode, reason: (error as NodeJS.ErrnoException).code ?? 'cannot read' };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** git's object id for a blob with this content. */
+export function gitObjectHash(content: Buffer, format: ObjectFormat): string {
+  return createHash(format).update(`blob ${content.length}\0`).update(content).digest('hex');
+}
+
+/**
+ * Answers "is every parent of this path a real directory?" with a cache. A tracked file whose parent
+ * directory was replaced by a symlink is, for git and for us, gone: reading through the link would
+ * report content from outside the repository.
+ */
+export class ParentCheck {
+  private readonly root: string;
+  private readonly known = new Map<string, Promise<boolean>>();
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  isRealDirectoryChain(directory: string): Promise<boolean> {
+    if (directory === '.' || directory === '') return Promise.resolve(true);
+    let answer = this.known.get(directory);
+    if (!answer) {
+      answer = (async () => {
+        if (!(await this.isRealDirectoryChain(dirname(directory)))) return false;
+        const info = await lstat(join(this.root, directory)).catch(() => null);
+        return info !== null && info.isDirectory();
+      })();
+      this.known.set(directory, answer);
+    }
+    return answer;
+  }
+}
