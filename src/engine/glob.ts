@@ -238,12 +238,11 @@ function segmentSource(segment: Segment, groupNames: GroupNamer): string {
   const pieces: string[] = [''];
   for (const token of segment) {
     if (token.kind === 'star') {
+      // A run of stars is one star: only the first star after the head or a piece starts a new piece.
       if (pieces[pieces.length - 1] !== '' || pieces.length === 1) pieces.push('');
       continue;
     }
-    const source =
-      token.kind === 'any-char' ? '[^/]' : token.kind === 'class' ? token.source : token.text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
-    pieces[pieces.length - 1] += source;
+    pieces[pieces.length - 1] += tokenSource(token);
   }
   const [head = '', ...afterStars] = pieces;
   let source = head;
@@ -254,6 +253,12 @@ function segmentSource(segment: Segment, groupNames: GroupNamer): string {
     source += isLast ? `[^/]*${piece}` : atomic(`[^/]*?${piece}`, groupNames);
   });
   return source;
+}
+
+function tokenSource(token: Exclude<Token, { kind: 'star' }>): string {
+  if (token.kind === 'any-char') return '[^/]';
+  if (token.kind === 'class') return token.source;
+  return token.text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 }
 
 /**
@@ -286,7 +291,8 @@ function readCharacterClass(
       position++;
       const high = readMember();
       if (high < low) {
-        throw new GlobSyntaxError(pattern, `reversed range "${String.fromCodePoint(low)}-${String.fromCodePoint(high)}"`);
+        const range = `${String.fromCodePoint(low)}-${String.fromCodePoint(high)}`;
+        throw new GlobSyntaxError(pattern, `reversed range "${range}"`);
       }
       members += `${asClassMember(low)}-${asClassMember(high)}`;
     } else {

@@ -126,6 +126,10 @@ function pathMatcher(
 }
 
 function compileGlobAt(glob: string, path: ReadonlyArray<string | number>): (file: string) => boolean {
+  if (glob.startsWith('!')) {
+    // In .gitignore this negates; here it would silently match a literal "!", so say so instead.
+    throw new PatternError(path, `glob ${JSON.stringify(glob)} starts with "!": negation is written as path.exclude`);
+  }
   try {
     return compileGlob(glob);
   } catch (error) {

@@ -33,8 +33,8 @@ export interface PythonScopeIndex {
  * - A blank line belongs to the scopes that enclose both the code line before it and the one after it:
  *   blank lines inside a body stay in it; blank lines after a body's last line do not.
  * - A comment-only line follows the same rule, and in addition belongs to any scope of the code line
- *   before it into whose body it is indented: a trailing `# TODO` indented under a function's last line
- *   belongs to that function.
+ *   before it into whose body it is indented, unless a shallower comment between them closed that scope:
+ *   a trailing `# TODO` indented under a function's last line belongs to that function.
  *
  * Lines are split at `\n` (as git counts them); a `\r` before it is dropped. A tab advances to the next
  * multiple of 8 columns and a form feed resets the column, as in Python. Text is read as-is: files in
@@ -97,9 +97,10 @@ class ScopeIndexBuilder {
     const lineNumber = this.chains.length + 1;
     if (this.lexer.continuesStatement) {
       // `def` and `class` are statements, never part of an expression, so one at the start of a
-      // bracketed or backslash-joined line means an unclosed bracket above; recover instead of
-      // letting one stray `(` swallow the rest of the file.
-      const isStrayHeader = !this.lexer.isInsideString && matchScopeHeader(text, measureIndent(text).codeStart) !== null;
+      // bracketed or backslash-joined line means the statement above was left unfinished; recover
+      // rather than let one stray `(` swallow the rest of the file.
+      const isStrayHeader =
+        !this.lexer.isInsideString && matchScopeHeader(text, measureIndent(text).codeStart) !== null;
       if (!isStrayHeader) {
         this.chains.push(this.statementChain);
         this.lexer.scan(text, 0);
@@ -151,24 +152,17 @@ class ScopeIndexBuilder {
   /** Gives the blank and comment lines since the last code line their scopes, now that the next is known. */
   private settlePendingLines(next: OpenScope | null): void {
     if (this.pendingLines.length === 0) return;
-    const previous = this.previousStatementScope;
-    const shared = innermostCommonScope(previous, next);
-    // A comment's own scope depends only on its indent, and comments in a run mostly share one.
-    const byIndent = new Map<number, OpenScope | null>();
+    const shared = innermostCommonScope(this.previousStatementScope, next);
+    // The innermost scope a comment may still be indented into. A shallower comment lowers it for the
+    // comments after it, which also keeps the walks below linear in the run's length.
+    let ceiling = this.previousStatementScope;
     for (let index = 0; index < this.pendingLines.length; index++) {
       const indent = this.pendingIndents[index] as number;
       let owner = shared;
       if (indent !== BLANK) {
-        let indentedInto = byIndent.get(indent);
-        if (indentedInto === undefined) {
-          indentedInto = previous;
-          while (indentedInto !== null && indentedInto !== shared && indentedInto.headerIndent >= indent) {
-            indentedInto = indentedInto.parent;
-          }
-          byIndent.set(indent, indentedInto);
-        }
-        // Both are on the path from `previous` to the root, so the longer chain is the inner one.
-        if ((indentedInto?.chain.length ?? 0) > (shared?.chain.length ?? 0)) owner = indentedInto;
+        while (ceiling !== null && ceiling !== shared && ceiling.headerIndent >= indent) ceiling = ceiling.parent;
+        // Both are on the path from the previous code line's scope to the root: the longer is inner.
+        if ((ceiling?.chain.length ?? 0) > (shared?.chain.length ?? 0)) owner = ceiling;
       }
       this.chains[(this.pendingLines[index] as number) - 1] = owner?.chain ?? NO_SCOPES;
     }

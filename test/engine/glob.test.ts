@@ -4,7 +4,9 @@ import { compileGlob, GlobSyntaxError } from '../../src/engine/glob.js';
 /** Asserts, path by path, which of `paths` the pattern matches, so a failure names the path. */
 function expectMatches(pattern: string, matching: readonly string[], notMatching: readonly string[]): void {
   const matches = compileGlob(pattern);
-  for (const path of matching) expect({ pattern, path, isMatch: matches(path) }).toEqual({ pattern, path, isMatch: true });
+  for (const path of matching) {
+    expect({ pattern, path, isMatch: matches(path) }).toEqual({ pattern, path, isMatch: true });
+  }
   for (const path of notMatching) {
     expect({ pattern, path, isMatch: matches(path) }).toEqual({ pattern, path, isMatch: false });
   }
@@ -33,9 +35,10 @@ function referenceMatch(pattern: string, path: string): boolean {
   const isAnchored = isRootAnchored || globSegments.length > 1;
   const pathSegments = path.split('/');
 
+  const upTo = (last: number): number[] => Array.from({ length: last + 1 }, (_, index) => index);
   const segmentMatches = (glob: string, name: string): boolean => {
     if (glob === '') return name === '';
-    if (glob[0] === '*') return [...Array(name.length + 1).keys()].some((skip) => segmentMatches(glob.slice(1), name.slice(skip)));
+    if (glob[0] === '*') return upTo(name.length).some((skip) => segmentMatches(glob.slice(1), name.slice(skip)));
     return name !== '' && (glob[0] === '?' || glob[0] === name[0]) && segmentMatches(glob.slice(1), name.slice(1));
   };
   const runMatches = (globs: readonly string[], names: readonly string[]): boolean => {
@@ -44,7 +47,7 @@ function referenceMatch(pattern: string, path: string): boolean {
     if (glob === '**') {
       // A trailing `**` is "everything inside", so it needs at least one segment.
       const fewest = restGlobs.length === 0 ? 1 : 0;
-      return [...Array(names.length + 1).keys()].some((skip) => skip >= fewest && runMatches(restGlobs, names.slice(skip)));
+      return upTo(names.length).some((skip) => skip >= fewest && runMatches(restGlobs, names.slice(skip)));
     }
     const [name, ...restNames] = names;
     return name !== undefined && segmentMatches(glob, name) && runMatches(restGlobs, restNames);
@@ -71,7 +74,11 @@ function syntaxErrorOf(pattern: string): GlobSyntaxError {
 
 describe('compileGlob: where a pattern applies', () => {
   it('matches a slash-free pattern against the basename at any depth', () => {
-    expectMatches('train.py', ['train.py', 'a/train.py', 'a/b/c/train.py'], ['train.pyc', 'pretrain.py', 'a/train.py.bak', 'train']);
+    expectMatches(
+      'train.py',
+      ['train.py', 'a/train.py', 'a/b/c/train.py'],
+      ['train.pyc', 'pretrain.py', 'a/train.py.bak', 'train'],
+    );
   });
 
   it('matches a slash-free wildcard pattern at any depth', () => {
@@ -104,7 +111,11 @@ describe('compileGlob: where a pattern applies', () => {
   });
 
   it('anchors a directory pattern that has another slash', () => {
-    expectMatches('models/ckpt/', ['models/ckpt/a.bin', 'models/ckpt/deep/b.pt'], ['x/models/ckpt/a.bin', 'models/ckpt', 'models/ckpt2/a']);
+    expectMatches(
+      'models/ckpt/',
+      ['models/ckpt/a.bin', 'models/ckpt/deep/b.pt'],
+      ['x/models/ckpt/a.bin', 'models/ckpt', 'models/ckpt2/a'],
+    );
   });
 
   it('matches everything under a directory that a plain pattern matches', () => {
@@ -113,7 +124,11 @@ describe('compileGlob: where a pattern applies', () => {
       ['rl_environment', 'rl_environment/reward.py', 'agents/rl_environment/env/step.py'],
       ['rl_environment_v2/reward.py', 'my_rl_environment/reward.py'],
     );
-    expectMatches('src/rewards', ['src/rewards', 'src/rewards/x.py', 'src/rewards/a/b.py'], ['src/rewards_v2/x.py', 'a/src/rewards/x.py']);
+    expectMatches(
+      'src/rewards',
+      ['src/rewards', 'src/rewards/x.py', 'src/rewards/a/b.py'],
+      ['src/rewards_v2/x.py', 'a/src/rewards/x.py'],
+    );
     expectMatches('*.d', ['conf.d/x.yml', 'a/conf.d/x.yml'], ['conf.dx/x.yml']);
   });
 
@@ -151,7 +166,11 @@ describe('compileGlob: wildcards', () => {
 
   it('lets a leading ** match at any depth', () => {
     expectMatches('**/reward.py', ['reward.py', 'a/reward.py', 'a/b/reward.py'], ['a/myreward.py']);
-    expectMatches('**/trainer/*.py', ['trainer/grpo.py', 'src/trl/trainer/grpo.py'], ['src/trainer.py', 'trainer/a/grpo.py']);
+    expectMatches(
+      '**/trainer/*.py',
+      ['trainer/grpo.py', 'src/trl/trainer/grpo.py'],
+      ['src/trainer.py', 'trainer/a/grpo.py'],
+    );
   });
 
   it('lets a trailing ** match everything inside a directory but not the name alone', () => {
@@ -188,7 +207,8 @@ describe('compileGlob: wildcards', () => {
     const random = seededRandom(7);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
     for (let round = 0; round < 3000; round++) {
-      const pattern = Array.from({ length: 1 + Math.floor(random() * 6) }, () => pick(['a', 'b', '*', '?', '/', '**', '/**/'])).join('');
+      const parts = ['a', 'b', '*', '?', '/', '**', '/**/'];
+      const pattern = Array.from({ length: 1 + Math.floor(random() * 6) }, () => pick(parts)).join('');
       let matches: (path: string) => boolean;
       try {
         matches = compileGlob(pattern);
@@ -201,7 +221,8 @@ describe('compileGlob: wildcards', () => {
           Array.from({ length: 1 + Math.floor(random() * 3) }, () => pick(['a', 'b', 'c'])).join(''),
         );
         const path = segments.join('/');
-        expect({ pattern, path, isMatch: matches(path) }).toEqual({ pattern, path, isMatch: referenceMatch(pattern, path) });
+        const isMatch = referenceMatch(pattern, path);
+        expect({ pattern, path, isMatch: matches(path) }).toEqual({ pattern, path, isMatch });
       }
     }
   });
@@ -252,7 +273,11 @@ describe('compileGlob: braces', () => {
 
   it('expands before deciding where each alternative applies', () => {
     expectMatches('{train.py,src/reward.py}', ['train.py', 'x/train.py', 'src/reward.py'], ['x/src/reward.py']);
-    expectMatches('{src,lib}/rewards/', ['src/rewards/a.py', 'lib/rewards/b.py'], ['x/src/rewards/a.py', 'src/rewards']);
+    expectMatches(
+      '{src,lib}/rewards/',
+      ['src/rewards/a.py', 'lib/rewards/b.py'],
+      ['x/src/rewards/a.py', 'src/rewards'],
+    );
   });
 
   it('allows wildcards inside alternatives', () => {
@@ -342,9 +367,10 @@ describe('compileGlob: malformed patterns', () => {
   });
 
   it('rejects a pattern that expands to too many alternatives', () => {
-    expect(syntaxErrorOf('{a,b,c,d}{e,f,g,h}{i,j,k,l}{m,n,o,p,q}').reason).toBe('braces expand to more than 256 alternatives');
+    const tooMany = 'braces expand to more than 256 alternatives';
+    expect(syntaxErrorOf('{a,b,c,d}{e,f,g,h}{i,j,k,l}{m,n,o,p,q}').reason).toBe(tooMany);
     const manyInOneGroup = `{${Array.from({ length: 300 }, (_, index) => `f${index}`).join(',')}}`;
-    expect(syntaxErrorOf(manyInOneGroup).reason).toBe('braces expand to more than 256 alternatives');
+    expect(syntaxErrorOf(manyInOneGroup).reason).toBe(tooMany);
     expect(() => compileGlob('{a,b}{c,d}{e,f}{g,h}{i,j}{k,l}{m,n}{o,p}')).not.toThrow();
   });
 
