@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { hasNulByte, isMostlyText } from '../formats/text-detect.js';
+import { looksLikeText } from '../formats/text-detect.js';
 import type { BinaryFacts, Change, ChangeOrigin, Hunk } from './change.js';
 import { SYMLINK_MODE } from './change.js';
 import { classifyChange } from './classify.js';
@@ -34,7 +34,7 @@ export function fileVersion(path: string, mode: string, bytes: Buffer): FileVers
 function asText(version: FileVersion | null): string | null | undefined {
   if (!version) return null;
   if (!version.bytes) return undefined;
-  if (version.mode !== SYMLINK_MODE && hasNulByte(version.bytes) && !isMostlyText(version.bytes)) return undefined;
+  if (version.mode !== SYMLINK_MODE && !looksLikeText(version.path, version.bytes)) return undefined;
   return version.bytes.toString('utf8');
 }
 

@@ -3,7 +3,7 @@ import type { BinaryFacts, Change, CommitOrigin, ContentAccess, Hunk } from '../
 import { SYMLINK_MODE } from '../change/change.js';
 import { classifyChange } from '../change/classify.js';
 import { diffTexts, reconstructOldText } from '../change/text-diff.js';
-import { hasNulByte, isMostlyText } from '../formats/text-detect.js';
+import { looksLikeText } from '../formats/text-detect.js';
 import type { BlobReader } from '../git/blob-reader.js';
 import type { Repository } from '../git/repository.js';
 import { streamGitLines } from '../git/run-git.js';
@@ -83,7 +83,11 @@ async function buildCommitChange(
   const newName = hasNew ? entry.newSha : null;
 
   if (isBinary) {
-    const resolved = await resolveBinary(blobs, oldName, newName);
+    const resolved = await resolveBinary(
+      blobs,
+      oldName ? { name: oldName, path: entry.oldPath } : null,
+      newName ? { name: newName, path: entry.newPath } : null,
+    );
     if (resolved.hunks) {
       hunks = resolved.hunks;
       isBinary = false;
@@ -137,20 +141,14 @@ async function objectName(blobs: BlobReader, commit: CommitOrigin, sha: string, 
  */
 async function resolveBinary(
   blobs: BlobReader,
-  oldName: string | null,
-  newName: string | null,
+  oldSide: { name: string; path: string } | null,
+  newSide: { name: string; path: string } | null,
 ): Promise<{ hunks: Hunk[] | null; facts: BinaryFacts }> {
-  const oldHead = oldName ? await blobs.head(oldName, 64 * 1024) : null;
-  const newHead = newName ? await blobs.head(newName, 64 * 1024) : null;
-  const isText = (head: { bytes: Buffer; size: number } | null) =>
-    head === null || (head.size <= MAX_TEXT_BLOB_BYTES && (!hasNulByte(head.bytes) || isMostlyText(head.bytes)));
-  if (isText(oldHead) && isText(newHead)) {
-    const oldText = oldName ? await readText(blobs, oldName) : null;
-    const newText = newName ? await readText(blobs, newName) : null;
-    return { hunks: diffTexts(oldText, newText), facts: emptyFacts() };
-  }
-  const oldDigest = oldName ? await blobs.digest(oldName) : null;
-  const newDigest = newName ? await blobs.digest(newName) : null;
+  const oldText = oldSide ? await readIfText(blobs, oldSide) : null;
+  const newText = newSide ? await readIfText(blobs, newSide) : null;
+  if (oldText !== undefined && newText !== undefined) return { hunks: diffTexts(oldText, newText), facts: emptyFacts() };
+  const oldDigest = oldSide ? await blobs.digest(oldSide.name) : null;
+  const newDigest = newSide ? await blobs.digest(newSide.name) : null;
   return {
     hunks: null,
     facts: {
@@ -160,6 +158,16 @@ async function resolveBinary(
       newSize: newDigest?.size ?? null,
     },
   };
+}
+
+/** The blob as text if it is text (see looksLikeText), else undefined. A cheap look at its head comes first. */
+async function readIfText(blobs: BlobReader, side: { name: string; path: string }): Promise<string | undefined> {
+  const head = await blobs.head(side.name, 64 * 1024);
+  if (!head || head.size > MAX_TEXT_BLOB_BYTES) return undefined;
+  if (!looksLikeText(side.path, head.bytes)) return undefined;
+  const bytes = await blobs.read(side.name, MAX_TEXT_BLOB_BYTES);
+  if (!bytes || !looksLikeText(side.path, bytes)) return undefined;
+  return bytes.toString('utf8');
 }
 
 function emptyFacts(): BinaryFacts {
