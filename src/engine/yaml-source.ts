@@ -19,7 +19,7 @@ const MAX_ALIAS_COUNT = 100;
  */
 export function parseYamlDocuments(text: string, file: string): YamlDocument[] {
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
   const list: Document[] = Array.isArray(documents) ? documents : [];
   const result: YamlDocument[] = [];
   for (const doc of list) {
@@ -54,6 +54,7 @@ export function parseYamlDocuments(text: string, file: string): YamlDocument[] {
   return result;
 }
 
+/** The first line of a yaml error, without the position it repeats (we print our own). */
 function firstLine(message: string): string {
-  return (message.split('\n')[0] ?? message).trim();
+  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '').trim();
 }

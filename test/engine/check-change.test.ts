@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { checkChange } from '../../src/engine/check-change.js';
+import { compileRules } from '../../src/engine/load-rules.js';
+import type { MatcherSpec, RuleDefinition, RuleExample } from '../../src/engine/rule.js';
+import { exampleToChange } from '../../src/engine/rule-tester.js';
+
+function rule(match: MatcherSpec, id = 'test-rule'): RuleDefinition {
+  return {
+    id,
+    category: 'reward',
+    severity: 'high',
+    description: 'test',
+    message: '{scope} in {file} ({change})',
+    match,
+    examples: { flag: [{ file: 'x' }] },
+    source: { file: 'test.yml', line: 1 },
+  };
+}
+
+async function run(match: MatcherSpec, example: RuleExample) {
+  return checkChange(exampleToChange(example), compileRules([rule(match)]));
+}
+
+const REWARD_FILE = {
+  file: 'rl/env.py',
+  before: [
+    'class Env:',
+    '    def step(self, action):',
+    '        return self.obs, 0.0',
+    '',
+    'def compute_reward(traj):',
+    '    """Docs mention def helper(): nothing."""',
+    '    total = sum(traj)',
+    '    return total',
+    '',
+    'def plot(traj):',
+    '    return draw(traj)',
+    '',
+  ].join('\n'),
+};
+
+describe('checkChange', () => {
+  it('attributes an edit to the enclosing function found in the file, not the hunk header', async () => {
+    const after = REWARD_FILE.before.replace('    return total', '    return 1.0');
+    const incidents = await run({ scope: 'reward' }, { ...REWARD_FILE, after });
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]).toMatchObject({ scopes: ['compute_reward'], message: 'compute_reward in rl/env.py (modified)' });
+    expect(incidents[0]!.evidence).toEqual([
+      { side: 'removed', line: 8, text: '    return total' },
+      { side: 'added', line: 8, text: '    return 1.0' },
+    ]);
+  });
+
+  it('does not attribute an edit in another function of the same file', async () => {
+    const after = REWARD_FILE.before.replace('    return draw(traj)', '    return draw(traj, color="red")');
+    expect(await run({ scope: 'reward' }, { ...REWARD_FILE, after })).toEqual([]);
+  });
+
+  it('finds the scope of removed lines in the old file (a deleted function)', async () => {
+    const after = REWARD_FILE.before.replace(/def compute_reward[\s\S]*?return total\n\n/, '');
+    const incidents = await run({ scope: { name: '^compute_reward$', kind: 'function' } }, { ...REWARD_FILE, after });
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]!.evidence.every((line) => line.side === 'removed')).toBe(true);
+  });
+
+  it('intersects line sets in all: the pattern must match inside the scope', async () => {
+    const match: MatcherSpec = { all: [{ scope: 'reward' }, { added: 'return\\s+[-+]?\\d' }] };
+    const constantElsewhere = REWARD_FILE.before.replace('    return draw(traj)', '    return 0').replace('    total = sum(traj)', '    total = sum(traj) + 0');
+    expect(await run(match, { ...REWARD_FILE, after: constantElsewhere })).toEqual([]);
+    const constantInside = REWARD_FILE.before.replace('    return total', '    return 1');
+    const incidents = await run(match, { ...REWARD_FILE, after: constantInside });
+    expect(incidents[0]!.evidence).toEqual([{ side: 'added', line: 8, text: '    return 1' }]);
+  });
+
+  it('combines file-level and line-level matchers', async () => {
+    const example = { file: 'configs/a.yaml', before: 'lr: 1\nname: x\n', after: 'lr: 2\nname: y\n' };
+    expect(await run({ all: [{ path: ['*.yaml'] }, { added: '^lr:' }] }, example)).toHaveLength(1);
+    expect(await run({ all: [{ path: ['*.py'] }, { added: '^lr:' }] }, example)).toEqual([]);
+    expect(await run({ any: [{ path: ['*.py'] }, { added: '^lr:' }] }, example)).toHaveLength(1);
+    expect(await run({ all: [{ path: ['*.yaml'] }, { not: { added: '^name:' } }] }, example)).toEqual([]);
+    expect(await run({ all: [{ path: ['*.yaml'] }, { not: { added: '^epochs:' } }] }, example)).toHaveLength(1);
+  });
+
+  it('matches the side a line pattern names, with exclude and ignoreCase', async () => {
+    const example = { file: 't.py', before: 'assert x == 1\n', after: '# assert nothing\npass\n' };
+    expect(await run({ removed: '^\\s*assert ' }, example)).toHaveLength(1);
+    expect(await run({ added: '^\\s*assert ' }, example)).toEqual([]);
+    expect(await run({ changed: { pattern: 'ASSERT', ignoreCase: true, exclude: '^#' } }, example)).toHaveLength(1);
+    expect(await run({ added: { pattern: 'ASSERT', ignoreCase: true, exclude: '^#' } }, example)).toEqual([]);
+  });
+
+  it('matches a rename by either path, and change kinds', async () => {
+    const moved = { file: 'utils/helpers.py', previousFile: 'rewards/compute.py', before: 'x\n', after: 'x\n' };
+    expect(await run({ path: ['rewards/'] }, moved)).toHaveLength(1);
+    expect(await run({ change: ['renamed'] }, moved)).toHaveLength(1);
+    expect(await run({ change: ['deleted'] }, moved)).toEqual([]);
+    expect(await run({ change: ['deleted'] }, { file: 'shutdown.sh', before: 'kill\n' })).toHaveLength(1);
+    expect(await run({ change: ['mode'] }, { file: 'shutdown.sh', before: 'kill\n', after: 'kill\n', oldMode: '100755', newMode: '100644' })).toHaveLength(1);
+  });
+
+  it('gives the same incident the same id, whatever the line numbers', async () => {
+    const a = await run({ added: 'return 1' }, { file: 'r.py', before: 'return 0\n', after: 'return 1\n' });
+    const b = await run({ added: 'return 1' }, { file: 'r.py', before: 'x\ny\nreturn 0\n', after: 'x\ny\nreturn 1\n' });
+    const c = await run({ added: 'return 1' }, { file: 'r.py', before: 'return 0\n', after: 'return 10\n' });
+    expect(a[0]!.id).toMatch(/^[0-9a-f]{16}$/);
+    expect(a[0]!.id).toBe(b[0]!.id);
+    expect(a[0]!.id).not.toBe(c[0]!.id);
+  });
+
+  it('carries binary facts and a diff for binary changes', async () => {
+    const incidents = await run({ path: ['*.safetensors'] }, { file: 'm.safetensors', binary: true, before: 'a', after: 'bb' });
+    expect(incidents[0]!.binary).toMatchObject({ oldSize: 2, newSize: 3 });
+    expect(incidents[0]!.diff).toContain('Binary files a/m.safetensors and b/m.safetensors differ');
+    expect(incidents[0]!.evidence).toEqual([]);
+  });
+});
