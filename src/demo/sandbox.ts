@@ -6,12 +6,13 @@ import { promisify } from 'node:util';
 const execFileAsync = promisify(execFile);
 
 /**
- * Runs git in the demo's own sandbox, which selfmod created and trusts; user-level config (signing,
- * hooks, templates) is kept out so the demo behaves the same on every machine.
+ * Runs git in a sandbox that selfmod itself created and trusts (the demo's, or a test's); user-level
+ * config (signing, hooks, templates) is kept out so it behaves the same on every machine.
  */
 export async function sandboxGit(root: string, args: readonly string[], author = 'Engineer'): Promise<string> {
   const { stdout } = await execFileAsync('git', [...args], {
     cwd: root,
+    maxBuffer: 256 * 1024 * 1024,
     env: {
       PATH: process.env['PATH'] ?? '/usr/bin:/bin',
       HOME: root,

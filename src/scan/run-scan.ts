@@ -24,6 +24,21 @@ export interface ScanOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
+/** A scan of everything in `path` with the built-in rules; callers override what they need. */
+export function scanOptionsFor(path: string, overrides: Partial<ScanOptions> = {}): ScanOptions {
+  return {
+    path,
+    since: null,
+    history: true,
+    workingTree: true,
+    ruleFiles: [],
+    useDefaultRules: true,
+    configFile: null,
+    failOn: null,
+    ...overrides,
+  };
+}
+
 export interface ScanResult {
   readonly report: Report;
   readonly failOn: Severity;

@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
-
-const execFileAsync = promisify(execFile);
+import { sandboxGit } from '../../src/demo/sandbox.js';
 
 /** A real git repository in a temporary folder, driven by real git. */
 export interface TestRepo {
@@ -26,24 +23,8 @@ export interface TestRepo {
 export async function createTestRepo(options: { branch?: string } = {}): Promise<TestRepo> {
   const root = await mkdtemp(join(tmpdir(), 'selfmod-test-'));
   const git = async (args: readonly string[], gitOptions: { author?: string; allowFailure?: boolean } = {}) => {
-    const author = gitOptions.author ?? 'Test Engineer';
-    const email = `${author.toLowerCase().replace(/\W+/g, '.')}@example.com`;
     try {
-      const { stdout } = await execFileAsync('git', [...args], {
-        cwd: root,
-        maxBuffer: 256 * 1024 * 1024,
-        env: {
-          PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-          HOME: root,
-          GIT_CONFIG_GLOBAL: '/dev/null',
-          GIT_CONFIG_NOSYSTEM: '1',
-          GIT_AUTHOR_NAME: author,
-          GIT_AUTHOR_EMAIL: email,
-          GIT_COMMITTER_NAME: author,
-          GIT_COMMITTER_EMAIL: email,
-        },
-      });
-      return stdout;
+      return await sandboxGit(root, args, gitOptions.author ?? 'Test Engineer');
     } catch (error) {
       if (gitOptions.allowFailure) return '';
       throw error;

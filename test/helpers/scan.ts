@@ -1,19 +1,9 @@
 import type { Incident } from '../../src/engine/incident.js';
-import { runScan, type ScanOptions } from '../../src/scan/run-scan.js';
+import { runScan, scanOptionsFor, type ScanOptions } from '../../src/scan/run-scan.js';
 
 /** Runs the real scan with defaults a test can override. */
 export async function scan(path: string, options: Partial<ScanOptions> = {}) {
-  return runScan({
-    path,
-    since: null,
-    history: true,
-    workingTree: true,
-    ruleFiles: [],
-    useDefaultRules: true,
-    configFile: null,
-    failOn: null,
-    ...options,
-  });
+  return runScan(scanOptionsFor(path, options));
 }
 
 /** Incidents as "ruleId file [change] source" strings, for compact assertions. */

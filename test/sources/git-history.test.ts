@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Change } from '../../src/change/change.js';
+import type { Change, CommitOrigin } from '../../src/change/change.js';
 import { BlobReader } from '../../src/git/blob-reader.js';
 import { openRepository } from '../../src/git/repository.js';
 import { readHistoryChanges } from '../../src/sources/git-history.js';
@@ -180,7 +180,7 @@ describe('readHistoryChanges', () => {
     expect(evil[0]!.file).toBe('config.yaml');
     expect(addedText(evil[0]!)).toContain('timeout: 99999');
     expect(evil[0]!.origin).toMatchObject({ kind: 'commit' });
-    expect((evil[0]!.origin as { parents: string[] }).parents).toHaveLength(2);
+    expect((evil[0]!.origin as CommitOrigin).parents).toHaveLength(2);
     // The old side of a remerge diff is not a stored object; it is rebuilt from the hunks.
     expect(await evil[0]!.content.readOld()).toContain('<<<<<<<');
     expect(await evil[0]!.content.readNew()).toBe('timeout: 99999\nlr: 1\n');
@@ -194,7 +194,7 @@ describe('readHistoryChanges', () => {
     const changes = await history();
     const edit = changes.find((change) => subjectOf(change) === 'diff --git a/x b/x')!;
     expect(edit.file).toBe(name);
-    expect(edit.origin).toMatchObject({ author: 'Name With Spaces', email: 'name.with.spaces@example.com' });
+    expect(edit.origin).toMatchObject({ author: 'Name With Spaces', email: 'name-with-spaces@example.com' });
     expect(addedText(edit)).toEqual(['x = 2']);
   });
 
