@@ -19,6 +19,23 @@ function wantsColor(argv: readonly string[]): boolean {
 }
 
 /**
+ * Runs a command with an AbortSignal that SIGINT and SIGTERM trigger, so a long scan stops cleanly
+ * and still writes what it found instead of dying mid-way.
+ */
+async function withInterruptSignal<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => controller.abort(name);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/**
  * Parses argv and runs one command. The only place that knows about argv, the process streams and
  * exit codes: returns 0, 1 or 2 and leaves exiting to bin/.
  */
@@ -51,7 +68,7 @@ export async function run(argv: readonly string[], io?: CommandIo): Promise<numb
     .addOption(new Option('--format <format>', 'stdout format (default: text on a terminal, else json)').choices(['text', 'json']))
     .addOption(new Option('--fail-on <severity>', 'lowest severity that makes the exit code 1 (default: low)').choices([...SEVERITIES]))
     .action(async (path: string, flags: ScanFlags) => {
-      exitCode = await scanCommand(path, flags, streams);
+      exitCode = await withInterruptSignal((signal) => scanCommand(path, flags, streams, signal));
     });
 
   const rules = program.command('rules').description('list and test rules');

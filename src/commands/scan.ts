@@ -21,7 +21,12 @@ export interface ScanFlags {
 }
 
 /** `selfmod scan [path]`: returns 0 (clean), 1 (incidents at or above --fail-on) or 2 (error). */
-export async function scanCommand(path: string | undefined, flags: ScanFlags, io: CommandIo): Promise<number> {
+export async function scanCommand(
+  path: string | undefined,
+  flags: ScanFlags,
+  io: CommandIo,
+  signal?: AbortSignal,
+): Promise<number> {
   const progress = createProgressLine(io.stderr, 'selfmod: scanning history');
   const startedAt = new Date();
   let result;
@@ -36,6 +41,7 @@ export async function scanCommand(path: string | undefined, flags: ScanFlags, io
       configFile: flags.config ?? null,
       failOn: flags.failOn ?? null,
       onProgress: (done, total) => progress.update(done, total),
+      ...(signal ? { signal } : {}),
     });
   } catch (error) {
     progress.clear();

@@ -22,6 +22,8 @@ export interface ScanOptions {
   /** null: take it from the configs, else `low`. */
   readonly failOn: Severity | null;
   readonly onProgress?: (done: number, total: number) => void;
+  /** Aborting ends the scan between two changes, with a partial report. */
+  readonly signal?: AbortSignal;
 }
 
 /** A scan of everything in `path` with the built-in rules; callers override what they need. */
@@ -79,6 +81,9 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     let commitsScanned = 0;
     let changesChecked = 0;
     const check = async (change: Change) => {
+      if (options.signal?.aborted) {
+        throw new SelfmodError('interrupted', `interrupted (${String(options.signal.reason ?? 'aborted')}); the report holds what was found before`);
+      }
       changesChecked++;
       incidents.push(...(await checkChange(change, ruleSet.rules)));
     };

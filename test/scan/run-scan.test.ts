@@ -125,4 +125,19 @@ describe('runScan', () => {
       await shallow.cleanup();
     }
   });
+
+  it('stops when interrupted and keeps what it found, in a still valid report', async () => {
+    repo = await createTestRepo();
+    await repo.commitFiles('init', { 'rl/compute_reward.py': REWARD });
+    await repo.commitFiles('hack', { 'rl/compute_reward.py': HACKED });
+    await repo.commitFiles('hack again', { 'rl/compute_reward.py': HACKED.replace('1.0', '2.0') });
+    const controller = new AbortController();
+    // Newest first: abort once the first commit has been checked.
+    const { report, failure } = await scan(repo.root, { signal: controller.signal, onProgress: () => controller.abort('SIGTERM') });
+    expect(failure).toBeInstanceOf(Error);
+    expect(report).toMatchObject({ complete: false, error: { code: 'interrupted' } });
+    expect(report.error!.message).toContain('SIGTERM');
+    expect(summarize(report.incidents)).toEqual(['reward-function-edited rl/compute_reward.py [modified] hack again']);
+    expect(validateReport(report), JSON.stringify(validateReport.errors)).toBe(true);
+  });
 });
