@@ -8,6 +8,7 @@ import type { BlobReader } from '../git/blob-reader.js';
 import type { Repository } from '../git/repository.js';
 import { streamGitLines } from '../git/run-git.js';
 import { logFormat, parseGitLog, type PatchSection, type RawEntry } from './git-log-parser.js';
+import { pathsIntroducedByOctopus } from './octopus-merges.js';
 
 /** Largest blob read whole: for scopes, symlink targets and files git wrongly calls binary. */
 export const MAX_TEXT_BLOB_BYTES = 16 * 1024 * 1024;
@@ -20,15 +21,22 @@ export interface HistoryRange {
   readonly head: string;
 }
 
-/** git log's arguments: every commit, renames found, merges shown as what the merge itself changed. */
-export function historyLogArgs(range: HistoryRange, marker: string): string[] {
+/**
+ * git log's arguments: every commit, renames found, merges shown as what the merge itself changed
+ * (or, for `firstParentOf`, one merge against its first parent, limited to `paths`).
+ */
+export function historyLogArgs(
+  range: HistoryRange,
+  marker: string,
+  only?: { readonly commit: string; readonly paths: readonly string[] },
+): string[] {
   return [
     'log',
     '--raw',
     '--patch',
     '--no-abbrev',
     '--find-renames',
-    '--diff-merges=remerge',
+    only ? '--diff-merges=first-parent' : '--diff-merges=remerge',
     '--no-color',
     '--no-ext-diff',
     '--no-textconv',
@@ -42,9 +50,9 @@ export function historyLogArgs(range: HistoryRange, marker: string): string[] {
     '--inter-hunk-context=0',
     '--encoding=UTF-8',
     `--format=${logFormat(marker).slice('format:'.length)}`,
-    '--end-of-options',
-    range.head,
-    ...range.exclude.map((sha) => `^${sha}`),
+    ...(only
+      ? ['--no-walk', '--end-of-options', only.commit, '--', ...only.paths]
+      : ['--end-of-options', range.head, ...range.exclude.map((sha) => `^${sha}`)]),
   ];
 }
 
@@ -64,7 +72,24 @@ export async function* readHistoryChanges(
     for (const file of patch.files) {
       yield await buildCommitChange(patch.commit, file.entry, file.sections, blobs);
     }
+    if (patch.commit.parents.length > 2) yield* readOctopusChanges(repo, blobs, range, patch.commit, marker);
     onCommit?.(patch.commit);
+  }
+}
+
+/** An octopus merge's own edits, shown against its first parent (see pathsIntroducedByOctopus). */
+async function* readOctopusChanges(
+  repo: Repository,
+  blobs: BlobReader,
+  range: HistoryRange,
+  commit: CommitOrigin,
+  marker: string,
+): AsyncGenerator<Change> {
+  const paths = await pathsIntroducedByOctopus(repo, commit.sha, commit.parents);
+  if (paths.length === 0) return;
+  const lines = streamGitLines(repo.invocation, historyLogArgs(range, marker, { commit: commit.sha, paths }));
+  for await (const patch of parseGitLog(lines, marker)) {
+    for (const file of patch.files) yield await buildCommitChange(patch.commit, file.entry, file.sections, blobs);
   }
 }
 

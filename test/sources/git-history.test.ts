@@ -186,6 +186,23 @@ describe('readHistoryChanges', () => {
     expect(await evil[0]!.content.readNew()).toBe('timeout: 99999\nlr: 1\n');
   });
 
+  it('reports what an octopus merge introduced, which git\'s remerge diff skips', async () => {
+    repo = await createTestRepo();
+    await repo.commitFiles('init', { 'reward.py': 'def reward():\n    return score()\n', 'a.txt': 'a\n' });
+    for (const branch of ['x', 'y', 'z']) {
+      await repo.git(['checkout', '--quiet', '-b', branch, 'main']);
+      await repo.commitFiles(`branch ${branch}`, { [`${branch}.txt`]: `${branch}\n` });
+    }
+    await repo.git(['checkout', '--quiet', 'main']);
+    await repo.git(['merge', '--quiet', '--no-commit', 'x', 'y', 'z']);
+    await repo.write({ 'reward.py': 'def reward():\n    return 1.0\n' });
+    await repo.commit('octopus');
+    const octopus = (await history()).filter((change) => subjectOf(change) === 'octopus');
+    expect(octopus.map((change) => change.file)).toEqual(['reward.py']);
+    expect(addedText(octopus[0]!)).toEqual(['    return 1.0']);
+    expect((octopus[0]!.origin as CommitOrigin).parents.length).toBeGreaterThan(2);
+  });
+
   it('keeps unusual file names and commit subjects intact', async () => {
     repo = await createTestRepo();
     const name = 'dir with space/naïve "quoted"\ttab.py';
