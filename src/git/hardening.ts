@@ -22,13 +22,21 @@ const FIXED_OVERRIDES: ReadonlyArray<readonly [string, string]> = [
   ['core.excludesFile', '/dev/null'],
   ['core.untrackedCache', 'false'],
   ['core.bigFileThreshold', '512m'],
+  // A commit-graph file is a cache git trusts without checking: a forged one gives a commit other
+  // parents (skipping the commit that made an edit) or another tree. Commits are read from objects.
+  ['core.commitGraph', 'false'],
   ['core.quotePath', 'false'],
+  // git's default, so the `index` line of each reported diff does not depend on the repository.
+  ['core.abbrev', 'auto'],
   ['core.splitIndex', 'false'],
   ['diff.noprefix', 'false'],
   ['diff.mnemonicPrefix', 'false'],
   ['diff.relative', 'false'],
   ['diff.suppressBlankEmpty', 'false'],
   ['diff.ignoreSubmodules', 'none'],
+  // `log` and `diff` print a gitlink's change without a `diff --git` header, which would pair every
+  // later patch section of the commit with the wrong file.
+  ['diff.submodule', 'short'],
   ['diff.renameLimit', '10000'],
   ['diff.renames', 'true'],
   ['diff.context', '3'],
@@ -40,6 +48,8 @@ const FIXED_OVERRIDES: ReadonlyArray<readonly [string, string]> = [
   ['log.decorate', 'false'],
   ['log.mailmap', 'false'],
   ['i18n.logOutputEncoding', 'UTF-8'],
+  // GIT_GRAFT_FILE below makes git print this hint first on stderr, where it hid the real error.
+  ['advice.graftFileDeprecated', 'false'],
   // The ownership check exists to stop a foreign repository's config from running code; every
   // setting that could do so is overridden above, and sandboxes are often owned by another user.
   ['safe.directory', '*'],
@@ -59,7 +69,9 @@ const DRIVER_OVERRIDES: Record<string, ReadonlyArray<readonly [string, string]>>
     ['process', ''],
     ['required', 'false'],
   ],
-  merge: [['driver', '']],
+  // An empty driver makes git fail the remerge and end `git log`; git's own three-way text merge
+  // gives the remerge diff the built-in driver would have given. Labels keep the output stable.
+  merge: [['driver', 'git merge-file -L ours -L base -L theirs %A %O %B']],
 };
 
 /** Matches the config keys whose subsection names a driver that attributes can select. */
@@ -117,6 +129,9 @@ export function hardenedEnvironment(
     GIT_OPTIONAL_LOCKS: '0',
     GIT_TERMINAL_PROMPT: '0',
     GIT_NO_LAZY_FETCH: '1',
+    // An empty allow-list permits no transport, whatever `protocol.<name>.allow` the repository sets:
+    // a partial clone's lazy fetch (on a git too old for GIT_NO_LAZY_FETCH) cannot run `uploadpack`.
+    GIT_ALLOW_PROTOCOL: '',
     GIT_PAGER: 'cat',
     PAGER: 'cat',
     GIT_ADVICE: '0',

@@ -2,6 +2,7 @@ import { lstat, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { GitError, RepositoryError, RevisionError } from '../errors.js';
+import { assertGitVersion } from './git-version.js';
 import { configOverrides, DRIVER_KEY_PATTERN, hardenedEnvironment } from './hardening.js';
 import { runGit, type GitInvocation } from './run-git.js';
 
@@ -32,6 +33,7 @@ export async function openRepository(path: string): Promise<Repository> {
     );
   }
   const bootstrap = hardenedEnvironment({ gitDir: join(root, '.git'), workTree: root }, configOverrides([]));
+  await assertGitVersion({ cwd: root, env: bootstrap });
   let gitDir: string;
   try {
     const result = await runGit({ cwd: root, env: bootstrap }, ['rev-parse', '--absolute-git-dir']);
