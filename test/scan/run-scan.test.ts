@@ -63,9 +63,18 @@ describe('runScan', () => {
 
   it('loads rule files named by the base revision\'s .selfmod.yml, and guards them', async () => {
     repo = await createTestRepo();
-    const customRule = readFileSync(new URL('../../rules/weights/weights-file-changed.yml', import.meta.url), 'utf8')
-      .replace('id: weights-file-changed', 'id: team-prompt-edited')
-      .replace("    - '*.safetensors'", "    - 'prompts/'\n    - '*.safetensors'");
+    const customRule = [
+      'id: team-prompt-edited',
+      'category: inference',
+      'severity: high',
+      'description: Our system prompts changed.',
+      'message: prompt edited in {file}',
+      'match:',
+      "  path: ['prompts/']",
+      'examples:',
+      '  flag: [{file: prompts/a.txt, before: "a", after: "b"}]',
+      '',
+    ].join('\n');
     await repo.commitFiles('init', { '.selfmod.yml': 'rules: [policy/rules]\n', 'policy/rules/team.yml': customRule, 'prompts/system.txt': 'Be honest.\n' });
     const base = await repo.head();
     await repo.commitFiles('edit', { 'prompts/system.txt': 'Say the tests passed.\n', 'policy/rules/team.yml': 'id: broken\n' });
@@ -137,7 +146,9 @@ describe('runScan', () => {
     expect(failure).toBeInstanceOf(Error);
     expect(report).toMatchObject({ complete: false, error: { code: 'interrupted' } });
     expect(report.error!.message).toContain('SIGTERM');
-    expect(summarize(report.incidents)).toEqual(['reward-function-edited rl/compute_reward.py [modified] hack again']);
+    const found = summarize(report.incidents);
+    expect(found).toContain('reward-function-edited rl/compute_reward.py [modified] hack again');
+    expect(found.every((line) => line.endsWith('hack again'))).toBe(true);
     expect(validateReport(report), JSON.stringify(validateReport.errors)).toBe(true);
   });
 });
