@@ -1,14 +1,19 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
 
 /** git with no user or system configuration, so the bench behaves the same on every machine. */
-export function isolatedGitEnv(home: string): Record<string, string> {
+export function isolatedGitEnv(): Record<string, string> {
   return {
     PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-    HOME: home,
+    HOME: tmpdir(),
     GIT_CONFIG_GLOBAL: '/dev/null',
     GIT_CONFIG_NOSYSTEM: '1',
     LC_ALL: 'C',
+    // A real repository given to the bench may belong to another user; git would refuse to read it.
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: 'safe.directory',
+    GIT_CONFIG_VALUE_0: '*',
   };
 }
 
@@ -17,7 +22,7 @@ export function isolatedGitEnv(home: string): Record<string, string> {
  * chunk with backpressure, so a stream of any size passes through in bounded memory.
  */
 export async function git(cwd: string, args: readonly string[], input?: Iterable<string | Buffer>): Promise<string> {
-  const child = spawn('git', [...args], { cwd, env: isolatedGitEnv(cwd), stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('git', [...args], { cwd, env: isolatedGitEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));

@@ -61,7 +61,7 @@ function pythonStatement(rng: Prng, indent: string): string {
       return `${indent}${name} += ${number(rng)}  # ${rng.pick(WORDS)}`;
     case 5:
       // Now and then a line that oversight rules look at.
-      return rng.isChance(0.1) ? `${indent}timeout = ${rng.int(10, 3600)}` : `${indent}return ${name}`;
+      return rng.isChance(0.02) ? `${indent}timeout = ${rng.int(10, 3600)}` : `${indent}return ${name}`;
     default:
       return `${indent}${name} = ${identifier(rng)}(${number(rng)})`;
   }
@@ -87,7 +87,7 @@ function pythonFile(rng: Prng, path: string, lineCount: number): string[] {
 }
 
 function yamlLine(rng: Prng): string {
-  if (rng.isChance(0.06)) return `  timeout_seconds: ${rng.int(30, 7200)}`;
+  if (rng.isChance(0.01)) return `  timeout_seconds: ${rng.int(30, 7200)}`;
   return `  ${rng.pick(YAML_KEYS)}: ${rng.isChance(0.1) ? rng.pick(['bf16', 'fp32', 'true', 'false', 'cosine']) : number(rng)}`;
 }
 
