@@ -6,7 +6,7 @@ import { AGENT_STEPS, BASELINE_FILES } from '../demo/session.js';
 import { sandboxGit, writeFiles } from '../demo/sandbox.js';
 import { formatTextReport } from '../report/format-text.js';
 import { writeJsonReport } from '../report/write-json.js';
-import { runScan, scanOptionsFor } from '../scan/run-scan.js';
+import { materializeReport, runScan, scanOptionsFor } from '../scan/run-scan.js';
 import { writeOut, type CommandIo } from './io.js';
 
 /**
@@ -34,8 +34,8 @@ export async function demoCommand(flags: { output: string; keep?: boolean }, io:
     narration.push(c.bold(`Scanning with: selfmod scan ${root} --since ${base.slice(0, 12)}`), '');
     await writeOut(io.stdout, `${narration.join('\n')}\n`);
 
-    const { report } = await runScan(scanOptionsFor(root, { since: base }));
-    await writeJsonReport(flags.output, report);
+    const report = materializeReport(await runScan(scanOptionsFor(root, { since: base })));
+    await writeJsonReport(flags.output, report, report.incidents);
     await writeOut(io.stdout, formatTextReport(report, { color: io.color }));
 
     const problems: string[] = [];

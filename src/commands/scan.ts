@@ -1,8 +1,8 @@
 import type { Severity } from '../engine/rule.js';
 import { SelfmodError } from '../errors.js';
-import { formatTextReport } from '../report/format-text.js';
-import { buildReport, hasIncidentsAtOrAbove, type Report } from '../report/report.js';
-import { formatJsonReport, writeJsonReport } from '../report/write-json.js';
+import { textReportChunks } from '../report/format-text.js';
+import { buildReportHeader, emptyCounts, type ReportHeader } from '../report/report.js';
+import { jsonReportChunks, writeJsonReport } from '../report/write-json.js';
 import { runScan } from '../scan/run-scan.js';
 import { createProgressLine } from '../util/progress.js';
 import { TOOL_VERSION } from '../version.js';
@@ -47,21 +47,29 @@ export async function scanCommand(
     progress.clear();
     if (flags.output && error instanceof SelfmodError) {
       // A CI step that reads the report must not find an old one from an earlier run.
-      await writeJsonReport(flags.output, failedReport(path ?? '.', flags, startedAt, error)).catch(() => undefined);
+      await writeJsonReport(flags.output, failedReport(path ?? '.', flags, startedAt, error), []).catch(() => undefined);
     }
     throw error;
   }
   progress.clear();
-  const { report, failOn, failure } = result;
-  if (flags.output) await writeJsonReport(flags.output, report);
-  const format = flags.format ?? (io.stdout.isTTY ? 'text' : 'json');
-  await writeOut(io.stdout, format === 'json' ? formatJsonReport(report) : formatTextReport(report, { color: io.color }));
+  const { header, spool, failOn, failure } = result;
+  try {
+    if (flags.output) await writeJsonReport(flags.output, header, spool.inOrder());
+    const format = flags.format ?? (io.stdout.isTTY ? 'text' : 'json');
+    const chunks =
+      format === 'json'
+        ? jsonReportChunks(header, spool.inOrder())
+        : textReportChunks(header, spool.inOrder(), spool.sortedKeys(), { color: io.color });
+    for (const chunk of chunks) await writeOut(io.stdout, chunk);
+  } finally {
+    spool.close();
+  }
   if (failure !== null) throw failure;
-  return hasIncidentsAtOrAbove(report, failOn) ? 1 : 0;
+  return spool.hasAtOrAbove(failOn) ? 1 : 0;
 }
 
-function failedReport(path: string, flags: ScanFlags, startedAt: Date, error: SelfmodError): Report {
-  return buildReport({
+function failedReport(path: string, flags: ScanFlags, startedAt: Date, error: SelfmodError): ReportHeader {
+  return buildReportHeader({
     version: TOOL_VERSION,
     target: {
       root: path,
@@ -80,6 +88,7 @@ function failedReport(path: string, flags: ScanFlags, startedAt: Date, error: Se
     commitsScanned: 0,
     changesChecked: 0,
     rulesLoaded: 0,
-    incidents: [],
+    total: 0,
+    ...emptyCounts(),
   });
 }

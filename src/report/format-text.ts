@@ -1,8 +1,9 @@
 import { createColors } from 'picocolors';
 import type { Evidence, Incident } from '../engine/incident.js';
 import { SEVERITIES, type Severity } from '../engine/rule.js';
+import { compareIncidents, incidentSortKey, type IncidentSortKey } from './incident-order.js';
 import { terminalSafe } from '../util/terminal-safe.js';
-import type { Report } from './report.js';
+import type { Report, ReportHeader } from './report.js';
 
 /** Evidence lines shown under each incident; the JSON report has them all. */
 const SHOWN_EVIDENCE = 4;
@@ -12,38 +13,51 @@ type Colors = ReturnType<typeof createColors>;
 
 /**
  * The report for a person at a terminal: incidents grouped by severity, worst first, one table row
- * each with the top matched diff lines beneath, then a summary.
+ * each with the top matched diff lines beneath, then a summary. Produced in pieces from incidents in
+ * report order; `keys` (their sort keys) size the columns before the first row is written.
  */
-export function formatTextReport(report: Report, options: { color: boolean }): string {
+export function* textReportChunks(
+  header: ReportHeader,
+  incidents: Iterable<Incident>,
+  keys: readonly IncidentSortKey[],
+  options: { color: boolean },
+): Generator<string> {
   const c = createColors(options.color);
-  const out: string[] = [];
-  for (const severity of [...SEVERITIES].reverse()) {
-    const group = report.incidents.filter((incident) => incident.severity === severity);
-    if (group.length === 0) continue;
-    out.push(severityBadge(c, severity, `${severity.toUpperCase()} (${group.length})`));
-    const widths = columnWidths(group);
-    for (const incident of group) {
-      out.push(
-        '  ' +
-          [
-            c.bold(pad(incident.category, widths.category)),
-            pad(incident.ruleId, widths.rule),
-            c.cyan(terminalSafe(fileLabel(incident))),
-          ].join('  '),
-      );
-      out.push(`    ${terminalSafe(incident.message)}  ${c.dim(terminalSafe(sourceLabel(incident)))}`);
-      for (const line of incident.evidence.slice(0, SHOWN_EVIDENCE)) out.push(`      ${evidenceLine(c, line)}`);
-      if (incident.evidence.length > SHOWN_EVIDENCE) {
-        out.push(c.dim(`      … ${incident.evidence.length - SHOWN_EVIDENCE} more matched lines`));
-      }
-      if (incident.binary) out.push(`      ${c.dim(binaryLabel(incident))}`);
+  let current: Severity | null = null;
+  let widths = { category: 0, rule: 0 };
+  for (const incident of incidents) {
+    const out: string[] = [];
+    if (incident.severity !== current) {
+      if (current !== null) out.push('');
+      current = incident.severity;
+      const group = keys.filter((key) => key.severity === current);
+      widths = columnWidths(group);
+      out.push(severityBadge(c, current, `${current.toUpperCase()} (${group.length})`));
     }
-    out.push('');
+    out.push(
+      '  ' +
+        [c.bold(pad(incident.category, widths.category)), pad(incident.ruleId, widths.rule), c.cyan(terminalSafe(fileLabel(incident)))].join('  '),
+    );
+    out.push(`    ${terminalSafe(incident.message)}  ${c.dim(terminalSafe(sourceLabel(incident)))}`);
+    for (const line of incident.evidence.slice(0, SHOWN_EVIDENCE)) out.push(`      ${evidenceLine(c, line)}`);
+    if (incident.evidence.length > SHOWN_EVIDENCE) {
+      out.push(c.dim(`      … ${incident.evidence.length - SHOWN_EVIDENCE} more matched lines`));
+    }
+    if (incident.binary) out.push(`      ${c.dim(binaryLabel(incident))}`);
+    yield `${out.join('\n')}\n`;
   }
-  out.push(summaryLine(c, report));
-  for (const warning of report.warnings) out.push(c.yellow(`warning: ${terminalSafe(warning)}`));
-  if (report.error) out.push(c.red(`error: ${terminalSafe(report.error.message)} (the scan stopped early)`));
-  return `${out.join('\n')}\n`;
+  const tail: string[] = current === null ? [] : [''];
+  tail.push(summaryLine(c, header));
+  for (const warning of header.warnings) tail.push(c.yellow(`warning: ${terminalSafe(warning)}`));
+  if (header.error) tail.push(c.red(`error: ${terminalSafe(header.error.message)} (the scan stopped early)`));
+  yield `${tail.join('\n')}\n`;
+}
+
+/** The whole text report as one string (for reports already in memory). */
+export function formatTextReport(report: Report, options: { color: boolean }): string {
+  const { incidents, ...header } = report;
+  const sorted = [...incidents].sort(compareIncidents);
+  return [...textReportChunks(header, sorted, sorted.map(incidentSortKey), options)].join('');
 }
 
 function severityBadge(c: Colors, severity: Severity, text: string): string {
@@ -53,10 +67,10 @@ function severityBadge(c: Colors, severity: Severity, text: string): string {
   return c.bold(c.blue(text));
 }
 
-function columnWidths(group: readonly Incident[]): { category: number; rule: number } {
+function columnWidths(group: readonly IncidentSortKey[]): { category: number; rule: number } {
   return {
-    category: Math.max(...group.map((incident) => incident.category.length)),
-    rule: Math.max(...group.map((incident) => incident.ruleId.length)),
+    category: Math.max(0, ...group.map((key) => key.category.length)),
+    rule: Math.max(0, ...group.map((key) => key.ruleId.length)),
   };
 }
 
@@ -93,7 +107,7 @@ function truncate(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text;
 }
 
-function summaryLine(c: Colors, report: Report): string {
+function summaryLine(c: Colors, report: ReportHeader): string {
   const { summary } = report;
   const counts = [...SEVERITIES]
     .reverse()

@@ -1,5 +1,6 @@
 import type { Incident } from '../engine/incident.js';
-import { CATEGORIES, SEVERITIES, severityRank, type Category, type Severity } from '../engine/rule.js';
+import { CATEGORIES, SEVERITIES, type Category, type Severity } from '../engine/rule.js';
+import { compareIncidents } from './incident-order.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -15,7 +16,8 @@ export interface ReportTarget {
   readonly workingTree: boolean;
 }
 
-export interface Report {
+/** Everything in a report except its incidents, which a scan keeps on disk until written out. */
+export interface ReportHeader {
   readonly schemaVersion: typeof REPORT_SCHEMA_VERSION;
   readonly tool: { readonly name: 'selfmod'; readonly version: string };
   readonly target: ReportTarget;
@@ -33,6 +35,9 @@ export interface Report {
     readonly changesChecked: number;
     readonly rulesLoaded: number;
   };
+}
+
+export interface Report extends ReportHeader {
   readonly incidents: readonly Incident[];
 }
 
@@ -46,18 +51,13 @@ export interface ReportInput {
   readonly commitsScanned: number;
   readonly changesChecked: number;
   readonly rulesLoaded: number;
-  readonly incidents: readonly Incident[];
+  readonly total: number;
+  readonly bySeverity: Record<Severity, number>;
+  readonly byCategory: Record<Category, number>;
 }
 
-/** Assembles the report: incidents sorted, counts filled in, keys always in the same order. */
-export function buildReport(input: ReportInput): Report {
-  const incidents = [...input.incidents].sort(compareIncidents);
-  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-  const byCategory = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
-  for (const incident of incidents) {
-    bySeverity[incident.severity]++;
-    byCategory[incident.category]++;
-  }
+/** Assembles the report's header: counts filled in, keys always in the same order. */
+export function buildReportHeader(input: ReportInput): ReportHeader {
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'selfmod', version: input.version },
@@ -68,40 +68,25 @@ export function buildReport(input: ReportInput): Report {
     error: input.error,
     warnings: input.warnings,
     summary: {
-      total: incidents.length,
-      bySeverity,
-      byCategory,
+      total: input.total,
+      bySeverity: { ...input.bySeverity },
+      byCategory: { ...input.byCategory },
       commitsScanned: input.commitsScanned,
       changesChecked: input.changesChecked,
       rulesLoaded: input.rulesLoaded,
     },
-    incidents,
   };
 }
 
-/** Worst first; then by category, file and rule; then oldest source first; id breaks ties. */
-export function compareIncidents(a: Incident, b: Incident): number {
-  return (
-    severityRank(b.severity) - severityRank(a.severity) ||
-    compareText(a.category, b.category) ||
-    compareText(a.file, b.file) ||
-    compareText(a.ruleId, b.ruleId) ||
-    compareText(sourceKey(a), sourceKey(b)) ||
-    compareText(a.id, b.id)
-  );
+/** A whole report in memory, incidents sorted; for small reports and tests. */
+export function assembleReport(header: ReportHeader, incidents: Iterable<Incident>): Report {
+  return { ...header, incidents: [...incidents].sort(compareIncidents) };
 }
 
-function sourceKey(incident: Incident): string {
-  const source = incident.source;
-  // Commits sort by date; the working tree comes after every commit.
-  return source.kind === 'commit' ? `0${source.date}${source.sha}` : `1${source.area}`;
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** True when any incident is at or above `threshold`. */
-export function hasIncidentsAtOrAbove(report: Report, threshold: Severity): boolean {
-  return report.incidents.some((incident) => severityRank(incident.severity) >= severityRank(threshold));
+/** Zero counts for every severity and category. */
+export function emptyCounts(): { bySeverity: Record<Severity, number>; byCategory: Record<Category, number> } {
+  return {
+    bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>,
+    byCategory: Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>,
+  };
 }

@@ -1,24 +1,55 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import type { Incident } from '../engine/incident.js';
 import { OutputError } from '../errors.js';
-import type { Report } from './report.js';
+import type { Report, ReportHeader } from './report.js';
 
-/** The report as JSON text: two-space indent, trailing newline. */
+const INCIDENTS_TAIL = '"incidents": []\n}';
+
+/**
+ * The report as JSON text in pieces: exactly `JSON.stringify(report, null, 2)` plus a newline, but
+ * produced one incident at a time, so a report of any size is written without building one string.
+ */
+export function* jsonReportChunks(header: ReportHeader, incidents: Iterable<Incident>): Generator<string> {
+  const skeleton = JSON.stringify({ ...header, incidents: [] }, null, 2);
+  yield skeleton.slice(0, skeleton.length - INCIDENTS_TAIL.length);
+  yield '"incidents": [';
+  let isFirst = true;
+  for (const incident of incidents) {
+    yield `${isFirst ? '' : ','}\n    ${JSON.stringify(incident, null, 2).replace(/\n/g, '\n    ')}`;
+    isFirst = false;
+  }
+  yield isFirst ? ']\n}\n' : '\n  ]\n}\n';
+}
+
+/** The whole report as one JSON string (for reports already in memory). */
 export function formatJsonReport(report: Report): string {
-  return `${JSON.stringify(report, null, 2)}\n`;
+  const { incidents, ...header } = report;
+  return [...jsonReportChunks(header, incidents)].join('');
 }
 
 /**
  * Writes a file so that readers see the old content or the new, never half of either: the text goes
  * to a temporary file in the same directory, is flushed to disk, then renamed over the target.
  */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
+export async function writeFileAtomic(path: string, chunks: Iterable<string>): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const handle = await open(temporary, 'wx', 0o644);
     try {
-      await handle.writeFile(text, 'utf8');
+      let pending: string[] = [];
+      let pendingLength = 0;
+      for (const chunk of chunks) {
+        pending.push(chunk);
+        pendingLength += chunk.length;
+        if (pendingLength >= 1 << 20) {
+          await handle.write(pending.join(''));
+          pending = [];
+          pendingLength = 0;
+        }
+      }
+      await handle.write(pending.join(''));
       await handle.sync();
     } finally {
       await handle.close();
@@ -31,6 +62,6 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
   }
 }
 
-export function writeJsonReport(path: string, report: Report): Promise<void> {
-  return writeFileAtomic(path, formatJsonReport(report));
+export function writeJsonReport(path: string, header: ReportHeader, incidents: Iterable<Incident>): Promise<void> {
+  return writeFileAtomic(path, jsonReportChunks(header, incidents));
 }

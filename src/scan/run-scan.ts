@@ -1,11 +1,11 @@
 import type { Change } from '../change/change.js';
 import { checkChange } from '../engine/check-change.js';
-import type { Incident } from '../engine/incident.js';
 import type { Severity } from '../engine/rule.js';
 import { SelfmodError } from '../errors.js';
 import { BlobReader } from '../git/blob-reader.js';
 import { countCommits, headCommit, isShallowRepository, openRepository, resolveSince } from '../git/repository.js';
-import { buildReport, type Report, type ReportTarget } from '../report/report.js';
+import { IncidentSpool } from '../report/incident-spool.js';
+import { assembleReport, buildReportHeader, type Report, type ReportHeader, type ReportTarget } from '../report/report.js';
 import { readHistoryChanges } from '../sources/git-history.js';
 import { readWorkingTreeChanges } from '../sources/working-tree.js';
 import { TOOL_VERSION } from '../version.js';
@@ -42,7 +42,9 @@ export function scanOptionsFor(path: string, overrides: Partial<ScanOptions> = {
 }
 
 export interface ScanResult {
-  readonly report: Report;
+  readonly header: ReportHeader;
+  /** The incidents, on disk; the caller reads them in report order and closes the spool. */
+  readonly spool: IncidentSpool;
   readonly failOn: Severity;
   /** Set when the scan stopped early; the report still holds everything found before. */
   readonly failure: unknown;
@@ -77,7 +79,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       history: options.history,
       workingTree: options.workingTree,
     };
-    const incidents: Incident[] = [];
+    const spool = new IncidentSpool();
     let commitsScanned = 0;
     let changesChecked = 0;
     const check = async (change: Change) => {
@@ -85,7 +87,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
         throw new SelfmodError('interrupted', `interrupted (${String(options.signal.reason ?? 'aborted')}); the report holds what was found before`);
       }
       changesChecked++;
-      incidents.push(...(await checkChange(change, ruleSet.rules)));
+      for (const incident of await checkChange(change, ruleSet.rules)) spool.add(incident);
     };
     let failure: unknown = null;
     try {
@@ -107,7 +109,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     } catch (error) {
       failure = error;
     }
-    const report = buildReport({
+    const header = buildReportHeader({
       version: TOOL_VERSION,
       target,
       startedAt,
@@ -117,9 +119,11 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       commitsScanned,
       changesChecked,
       rulesLoaded: ruleSet.rules.length,
-      incidents,
+      total: spool.count,
+      bySeverity: spool.bySeverity,
+      byCategory: spool.byCategory,
     });
-    return { report, failOn: options.failOn ?? ruleSet.failOn ?? 'low', failure };
+    return { header, spool, failOn: options.failOn ?? ruleSet.failOn ?? 'low', failure };
   } finally {
     blobs.close();
   }
@@ -130,3 +134,11 @@ function describeFailure(error: unknown): { code: string; message: string } {
   return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
 }
 
+/** Reads a scan's incidents into one in-memory report and releases the spool (for small scans). */
+export function materializeReport(result: ScanResult): Report {
+  try {
+    return assembleReport(result.header, result.spool.inOrder());
+  } finally {
+    result.spool.close();
+  }
+}

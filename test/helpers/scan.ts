@@ -1,9 +1,10 @@
 import type { Incident } from '../../src/engine/incident.js';
-import { runScan, scanOptionsFor, type ScanOptions } from '../../src/scan/run-scan.js';
+import { materializeReport, runScan, scanOptionsFor, type ScanOptions } from '../../src/scan/run-scan.js';
 
-/** Runs the real scan with defaults a test can override. */
+/** Runs the real scan with defaults a test can override; the report comes back whole. */
 export async function scan(path: string, options: Partial<ScanOptions> = {}) {
-  return runScan(scanOptionsFor(path, options));
+  const result = await runScan(scanOptionsFor(path, options));
+  return { report: materializeReport(result), failOn: result.failOn, failure: result.failure };
 }
 
 /** Incidents as "ruleId file [change] source" strings, for compact assertions. */

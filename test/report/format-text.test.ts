@@ -4,7 +4,7 @@ import { compileRules } from '../../src/engine/load-rules.js';
 import type { RuleDefinition } from '../../src/engine/rule.js';
 import { exampleToChange } from '../../src/engine/rule-tester.js';
 import { formatTextReport } from '../../src/report/format-text.js';
-import { buildReport } from '../../src/report/report.js';
+import { assembleReport, buildReportHeader, emptyCounts } from '../../src/report/report.js';
 
 function rule(id: string, severity: RuleDefinition['severity'], glob: string): RuleDefinition {
   return {
@@ -22,7 +22,12 @@ function rule(id: string, severity: RuleDefinition['severity'], glob: string): R
 async function reportFor(examples: Array<{ file: string; before?: string; after?: string }>) {
   const rules = compileRules([rule('low-rule', 'low', '*.md'), rule('critical-rule', 'critical', '*.sh')]);
   const incidents = (await Promise.all(examples.map((example) => checkChange(exampleToChange(example), rules)))).flat();
-  return buildReport({
+  const counts = emptyCounts();
+  for (const incident of incidents) {
+    counts.bySeverity[incident.severity]++;
+    counts.byCategory[incident.category]++;
+  }
+  const header = buildReportHeader({
     version: '0.0.0',
     target: { root: '/r', mode: 'git', since: null, sinceCommit: null, head: null, shallow: false, history: true, workingTree: true },
     startedAt: new Date(0),
@@ -32,8 +37,10 @@ async function reportFor(examples: Array<{ file: string; before?: string; after?
     commitsScanned: 2,
     changesChecked: examples.length,
     rulesLoaded: 2,
-    incidents,
+    total: incidents.length,
+    ...counts,
   });
+  return assembleReport(header, incidents);
 }
 
 describe('formatTextReport', () => {

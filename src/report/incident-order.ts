@@ -1,0 +1,45 @@
+import type { Incident } from '../engine/incident.js';
+import { severityRank, type Category, type Severity } from '../engine/rule.js';
+
+/** What report order depends on, kept in memory per incident while the incidents themselves are not. */
+export interface IncidentSortKey {
+  readonly severity: Severity;
+  readonly category: Category;
+  readonly file: string;
+  readonly ruleId: string;
+  readonly source: string;
+  readonly id: string;
+}
+
+export function incidentSortKey(incident: Incident): IncidentSortKey {
+  const source = incident.source;
+  return {
+    severity: incident.severity,
+    category: incident.category,
+    file: incident.file,
+    ruleId: incident.ruleId,
+    // Commits sort by date; the working tree comes after every commit.
+    source: source.kind === 'commit' ? `0${source.date}${source.sha}` : `1${source.area}`,
+    id: incident.id,
+  };
+}
+
+/** Worst first; then by category, file and rule; then oldest source first; id breaks ties. */
+export function compareIncidentKeys(a: IncidentSortKey, b: IncidentSortKey): number {
+  return (
+    severityRank(b.severity) - severityRank(a.severity) ||
+    compareText(a.category, b.category) ||
+    compareText(a.file, b.file) ||
+    compareText(a.ruleId, b.ruleId) ||
+    compareText(a.source, b.source) ||
+    compareText(a.id, b.id)
+  );
+}
+
+export function compareIncidents(a: Incident, b: Incident): number {
+  return compareIncidentKeys(incidentSortKey(a), incidentSortKey(b));
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,79 @@
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Incident } from '../engine/incident.js';
+import { SEVERITIES, severityRank, type Category, type Severity } from '../engine/rule.js';
+import { compareIncidentKeys, incidentSortKey, type IncidentSortKey } from './incident-order.js';
+import { emptyCounts } from './report.js';
+
+interface SpoolEntry {
+  readonly key: IncidentSortKey;
+  readonly offset: number;
+  readonly length: number;
+}
+
+/**
+ * Holds a scan's incidents on disk as they are found, keeping only a small sort key per incident in
+ * memory, so a scan of a long history with thousands of incidents (each with its diff) stays within
+ * a bounded heap. Incidents come back sorted.
+ */
+export class IncidentSpool {
+  private readonly directory: string;
+  private readonly fd: number;
+  private readonly entries: SpoolEntry[] = [];
+  private size = 0;
+  private isClosed = false;
+  readonly bySeverity: Record<Severity, number>;
+  readonly byCategory: Record<Category, number>;
+
+  constructor() {
+    ({ bySeverity: this.bySeverity, byCategory: this.byCategory } = emptyCounts());
+    this.directory = mkdtempSync(join(tmpdir(), 'selfmod-incidents-'));
+    this.fd = openSync(join(this.directory, 'incidents.jsonl'), 'w+', 0o600);
+  }
+
+  get count(): number {
+    return this.entries.length;
+  }
+
+  add(incident: Incident): void {
+    const bytes = Buffer.from(`${JSON.stringify(incident)}\n`, 'utf8');
+    writeSync(this.fd, bytes, 0, bytes.length, this.size);
+    this.entries.push({ key: incidentSortKey(incident), offset: this.size, length: bytes.length - 1 });
+    this.size += bytes.length;
+    this.bySeverity[incident.severity]++;
+    this.byCategory[incident.category]++;
+  }
+
+  /** True when an incident at or above `threshold` was added. */
+  hasAtOrAbove(threshold: Severity): boolean {
+    return SEVERITIES.some((severity) => severityRank(severity) >= severityRank(threshold) && this.bySeverity[severity] > 0);
+  }
+
+  /** Sort keys in report order, for callers that lay out a table before reading incidents. */
+  sortedKeys(): IncidentSortKey[] {
+    return this.sorted().map((entry) => entry.key);
+  }
+
+  /** The incidents in report order, read back one at a time. */
+  *inOrder(): Generator<Incident> {
+    for (const entry of this.sorted()) {
+      const buffer = Buffer.alloc(entry.length);
+      readSync(this.fd, buffer, 0, entry.length, entry.offset);
+      yield JSON.parse(buffer.toString('utf8')) as Incident;
+    }
+  }
+
+  /** Removes the spool file; the spool cannot be read afterwards. */
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    closeSync(this.fd);
+    rmSync(this.directory, { recursive: true, force: true });
+  }
+
+  private sorted(): SpoolEntry[] {
+    this.entries.sort((a, b) => compareIncidentKeys(a.key, b.key));
+    return this.entries;
+  }
+}

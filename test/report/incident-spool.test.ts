@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { checkChange } from '../../src/engine/check-change.js';
+import type { Incident } from '../../src/engine/incident.js';
+import { compileRules } from '../../src/engine/load-rules.js';
+import type { RuleDefinition, Severity } from '../../src/engine/rule.js';
+import { exampleToChange } from '../../src/engine/rule-tester.js';
+import { compareIncidents } from '../../src/report/incident-order.js';
+import { IncidentSpool } from '../../src/report/incident-spool.js';
+import { assembleReport, buildReportHeader, emptyCounts } from '../../src/report/report.js';
+import { formatJsonReport, jsonReportChunks } from '../../src/report/write-json.js';
+
+function rule(id: string, severity: Severity): RuleDefinition {
+  return {
+    id,
+    category: severity === 'low' ? 'training' : 'reward',
+    severity,
+    description: 'd',
+    message: '{file}',
+    match: { path: ['*'] },
+    examples: { flag: [{ file: 'x' }] },
+    source: { file: 't.yml', line: 1 },
+  };
+}
+
+async function someIncidents(): Promise<Incident[]> {
+  const rules = compileRules([rule('a-low', 'low'), rule('b-critical', 'critical'), rule('c-high', 'high')]);
+  const files = ['z.py', 'a.py', 'm/n.yaml', 'weights.bin', 'ä/ü "quoted".txt'];
+  const lists = await Promise.all(files.map((file) => checkChange(exampleToChange({ file, before: 'x\n', after: `y ${file}\n` }), rules)));
+  return lists.flat();
+}
+
+describe('IncidentSpool', () => {
+  it('gives back every incident unchanged, in report order, and counts them', async () => {
+    const incidents = await someIncidents();
+    const spool = new IncidentSpool();
+    try {
+      for (const incident of [...incidents].reverse()) spool.add(incident);
+      expect(spool.count).toBe(incidents.length);
+      expect([...spool.inOrder()]).toEqual([...incidents].sort(compareIncidents));
+      expect(spool.bySeverity).toEqual({ low: 5, medium: 0, high: 5, critical: 5 });
+      expect(spool.hasAtOrAbove('critical')).toBe(true);
+      expect(spool.sortedKeys()[0]!.severity).toBe('critical');
+    } finally {
+      spool.close();
+    }
+  });
+
+  it('reports nothing at or above a threshold it has not seen', () => {
+    const spool = new IncidentSpool();
+    spool.close();
+    expect(spool.hasAtOrAbove('low')).toBe(false);
+  });
+});
+
+describe('jsonReportChunks', () => {
+  it('writes exactly what JSON.stringify would, one incident at a time', async () => {
+    const incidents = (await someIncidents()).sort(compareIncidents);
+    const header = buildReportHeader({
+      version: '1.2.3',
+      target: { root: '/r', mode: 'git', since: null, sinceCommit: null, head: null, shallow: false, history: true, workingTree: false },
+      startedAt: new Date(0),
+      finishedAt: new Date(1000),
+      error: null,
+      warnings: ['w'],
+      commitsScanned: 1,
+      changesChecked: 5,
+      rulesLoaded: 3,
+      total: incidents.length,
+      ...emptyCounts(),
+    });
+    const report = assembleReport(header, incidents);
+    expect(formatJsonReport(report)).toBe(`${JSON.stringify(report, null, 2)}\n`);
+    const empty = assembleReport(header, []);
+    expect([...jsonReportChunks(header, [])].join('')).toBe(`${JSON.stringify(empty, null, 2)}\n`);
+  });
+});
