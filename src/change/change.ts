@@ -54,6 +54,12 @@ export interface BinaryFacts {
 
 /** Lazy access to whole file versions, for matchers that need more than the hunks. */
 export interface ContentAccess {
+  /**
+   * Names for the exact content of each side (a git blob id, a sha256), or null when unknown.
+   * Equal ids mean equal content, so work derived from it can be reused across changes.
+   */
+  readonly oldId: string | null;
+  readonly newId: string | null;
   /** The old version as text, or null when there is none or it is not text. */
   readOld(): Promise<string | null>;
   /** The new version as text, or null when there is none or it is not text. */

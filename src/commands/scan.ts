@@ -2,7 +2,7 @@ import type { Severity } from '../engine/rule.js';
 import { SelfmodError } from '../errors.js';
 import { textReportChunks } from '../report/format-text.js';
 import { buildReportHeader, emptyCounts, type ReportHeader } from '../report/report.js';
-import { jsonReportChunks, writeJsonReport } from '../report/write-json.js';
+import { jsonReportChunksFromFormatted, writeFormattedJsonReport, writeJsonReport } from '../report/write-json.js';
 import { runScan } from '../scan/run-scan.js';
 import { createProgressLine } from '../util/progress.js';
 import { TOOL_VERSION } from '../version.js';
@@ -54,11 +54,11 @@ export async function scanCommand(
   progress.clear();
   const { header, spool, failOn, failure } = result;
   try {
-    if (flags.output) await writeJsonReport(flags.output, header, spool.inOrder());
+    if (flags.output) await writeFormattedJsonReport(flags.output, header, spool.formattedInOrder());
     const format = flags.format ?? (io.stdout.isTTY ? 'text' : 'json');
     const chunks =
       format === 'json'
-        ? jsonReportChunks(header, spool.inOrder())
+        ? jsonReportChunksFromFormatted(header, spool.formattedInOrder())
         : textReportChunks(header, spool.inOrder(), spool.sortedKeys(), { color: io.color });
     for (const chunk of chunks) await writeOut(io.stdout, chunk);
   } finally {

@@ -1,9 +1,10 @@
 import type { Change, DiffLine } from '../change/change.js';
-import type { Incident } from './incident.js';
-import { makeIncident } from './incident.js';
+import { renderUnifiedDiff, type RenderedDiff } from '../change/render-diff.js';
+import { makeIncident, MAX_DIFF_BYTES, type Incident } from './incident.js';
 import { MatchContext } from './match-context.js';
+import type { ScopeCache } from './scope-cache.js';
 import type { Matcher } from './matchers.js';
-import type { Category, Severity } from './rule.js';
+import type { Category, MatcherSpec, Severity } from './rule.js';
 
 /** A rule ready to run: its matcher compiled and any severity override applied. */
 export interface CompiledRule {
@@ -11,16 +12,24 @@ export interface CompiledRule {
   readonly category: Category;
   readonly severity: Severity;
   readonly message: string;
+  /** The matcher as written, for indexes that look at its path conditions. */
+  readonly match: MatcherSpec;
   readonly matcher: Matcher;
 }
 
-/** Runs every rule on one change and returns one incident per rule that matched. */
-export async function checkChange(change: Change, rules: readonly CompiledRule[]): Promise<Incident[]> {
-  const context = new MatchContext(change);
+/**
+ * Runs every rule on one change and returns one incident per rule that matched. Pass the same
+ * ScopeCache for all changes of a scan so file versions shared by consecutive commits are parsed once.
+ */
+export async function checkChange(change: Change, rules: readonly CompiledRule[], cache?: ScopeCache): Promise<Incident[]> {
+  const context = new MatchContext(change, cache);
   const incidents: Incident[] = [];
+  let diff: RenderedDiff | null = null;
   for (const rule of rules) {
-    const result = await rule.matcher.evaluate(context);
+    const pending = rule.matcher.evaluate(context);
+    const result = pending instanceof Promise ? await pending : pending;
     if (!result.isMatch) continue;
+    diff ??= renderUnifiedDiff(change, MAX_DIFF_BYTES);
     incidents.push(
       makeIncident({
         ruleId: rule.id,
@@ -31,6 +40,7 @@ export async function checkChange(change: Change, rules: readonly CompiledRule[]
         lines: result.lines === null ? null : sortInDiffOrder(context, result.lines),
         allChangedLines: context.lines,
         scopes: result.scopes,
+        diff,
       }),
     );
   }

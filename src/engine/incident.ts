@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BinaryFacts, Change, ChangeKind, DiffLine, LineSide } from '../change/change.js';
-import { renderUnifiedDiff } from '../change/render-diff.js';
+import type { RenderedDiff } from '../change/render-diff.js';
 import type { Category, Severity } from './rule.js';
 
 export type IncidentSource =
@@ -60,6 +60,8 @@ export interface IncidentInput {
   readonly lines: ReadonlySet<DiffLine> | readonly DiffLine[] | null;
   readonly allChangedLines: readonly DiffLine[];
   readonly scopes: readonly string[];
+  /** The change's diff, rendered once for all the incidents it raises. */
+  readonly diff: RenderedDiff;
 }
 
 export function makeIncident(input: IncidentInput): Incident {
@@ -67,7 +69,7 @@ export function makeIncident(input: IncidentInput): Incident {
   const matched = input.lines === null ? input.allChangedLines : [...input.lines];
   const evidence = matched.slice(0, MAX_EVIDENCE_LINES).map(toEvidence);
   const source = toSource(change);
-  const diff = renderUnifiedDiff(change, MAX_DIFF_BYTES);
+  const { diff } = input;
   return {
     id: fingerprint(input.ruleId, change, source, evidence),
     ruleId: input.ruleId,

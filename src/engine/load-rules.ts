@@ -96,6 +96,7 @@ export function compileRules(
     category: rule.category,
     severity: severityOverrides.get(rule.id) ?? rule.severity,
     message: rule.message,
+    match: rule.match,
     matcher: compileMatcher(rule.match, ['match']),
   }));
 }

@@ -1,5 +1,5 @@
 import { changedLines, type Change, type DiffLine } from '../change/change.js';
-import { findPythonScopes, type PythonScopeIndex } from '../formats/python-scopes.js';
+import { ScopeCache, type ScopedFile } from './scope-cache.js';
 
 const PYTHON_FILE = /\.pyi?$/;
 
@@ -10,12 +10,15 @@ const PYTHON_FILE = /\.pyi?$/;
 export class MatchContext {
   readonly change: Change;
   readonly lines: readonly DiffLine[];
-  private oldScopes: Promise<PythonScopeIndex | null> | null = null;
-  private newScopes: Promise<PythonScopeIndex | null> | null = null;
+  private oldScopes: Promise<ScopedFile | null> | null = null;
+  private newScopes: Promise<ScopedFile | null> | null = null;
 
-  constructor(change: Change) {
+  private readonly cache: ScopeCache;
+
+  constructor(change: Change, cache: ScopeCache = new ScopeCache()) {
     this.change = change;
     this.lines = changedLines(change);
+    this.cache = cache;
   }
 
   /** True when the change's language has a scope finder. */
@@ -24,12 +27,13 @@ export class MatchContext {
   }
 
   /** Scope index of the old version (for removed lines) or the new one (for added lines). */
-  scopesFor(side: 'removed' | 'added'): Promise<PythonScopeIndex | null> {
+  scopesFor(side: 'removed' | 'added'): Promise<ScopedFile | null> {
+    const { content } = this.change;
     if (side === 'removed') {
-      this.oldScopes ??= this.change.content.readOld().then((text) => (text === null ? null : findPythonScopes(text)));
+      this.oldScopes ??= this.cache.get(content.oldId, () => content.readOld());
       return this.oldScopes;
     }
-    this.newScopes ??= this.change.content.readNew().then((text) => (text === null ? null : findPythonScopes(text)));
+    this.newScopes ??= this.cache.get(content.newId, () => content.readNew());
     return this.newScopes;
   }
 }

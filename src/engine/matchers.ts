@@ -48,60 +48,113 @@ export function compileMatcher(spec: MatcherSpec, path: ReadonlyArray<string | n
   throw new PatternError(path, 'unknown matcher');
 }
 
+/** Matched lines and scopes gathered so far while an `all` or `any` walks its children. */
+interface Gathered {
+  lines: Set<DiffLine> | null;
+  readonly scopes: string[];
+  isWhole: boolean;
+  isMatch: boolean;
+}
+
+/**
+ * Evaluates children in order, staying synchronous until a child answers with a promise (only scope
+ * matchers do): a history has hundreds of thousands of change × rule checks, and a promise for each
+ * would cost more than the checks themselves. `step` folds one result in and says whether to go on.
+ */
+function evaluateInOrder(
+  children: readonly Matcher[],
+  context: MatchContext,
+  state: Gathered,
+  step: (state: Gathered, result: MatchResult) => boolean,
+  finish: (state: Gathered) => MatchResult,
+  start = 0,
+): MatchResult | Promise<MatchResult> {
+  for (let i = start; i < children.length; i++) {
+    const result = (children[i] as Matcher).evaluate(context);
+    if (result instanceof Promise) {
+      return result.then((resolved) =>
+        step(state, resolved) ? evaluateInOrder(children, context, state, step, finish, i + 1) : finish(state),
+      );
+    }
+    if (!step(state, result)) return finish(state);
+  }
+  return finish(state);
+}
+
 function allOf(children: Matcher[]): Matcher {
   const ordered = [...children].sort((a, b) => a.cost - b.cost);
+  const step = (state: Gathered, result: MatchResult): boolean => {
+    if (!result.isMatch) {
+      state.isMatch = false;
+      return false;
+    }
+    state.scopes.push(...result.scopes);
+    if (result.lines === null) return true;
+    if (state.lines === null) {
+      state.lines = new Set(result.lines);
+    } else {
+      for (const line of state.lines) if (!result.lines.has(line)) state.lines.delete(line);
+    }
+    if (state.lines.size === 0) state.isMatch = false;
+    return state.isMatch;
+  };
+  const finish = (state: Gathered): MatchResult =>
+    state.isMatch ? { isMatch: true, lines: state.lines, scopes: unique(state.scopes) } : NO_MATCH;
   return {
     cost: Math.max(0, ...children.map((child) => child.cost)),
-    async evaluate(context) {
-      let lines: Set<DiffLine> | null = null;
-      const scopes: string[] = [];
-      for (const child of ordered) {
-        const result = await child.evaluate(context);
-        if (!result.isMatch) return NO_MATCH;
-        scopes.push(...result.scopes);
-        if (result.lines === null) continue;
-        if (lines === null) {
-          lines = new Set(result.lines);
-        } else {
-          for (const line of lines) if (!result.lines.has(line)) lines.delete(line);
-        }
-        if (lines.size === 0) return NO_MATCH;
-      }
-      return { isMatch: true, lines, scopes: unique(scopes) };
-    },
+    evaluate: (context) => evaluateInOrder(ordered, context, { lines: null, scopes: [], isWhole: false, isMatch: true }, step, finish),
   };
 }
 
 function anyOf(children: Matcher[]): Matcher {
   const ordered = [...children].sort((a, b) => a.cost - b.cost);
+  const step = (state: Gathered, result: MatchResult): boolean => {
+    if (!result.isMatch) return true;
+    state.isMatch = true;
+    state.scopes.push(...result.scopes);
+    if (result.lines === null) state.isWhole = true;
+    else for (const line of result.lines) (state.lines ??= new Set()).add(line);
+    return true;
+  };
+  const finish = (state: Gathered): MatchResult =>
+    state.isMatch ? { isMatch: true, lines: state.isWhole ? null : state.lines, scopes: unique(state.scopes) } : NO_MATCH;
   return {
     cost: Math.max(0, ...children.map((child) => child.cost)),
-    async evaluate(context) {
-      let isMatch = false;
-      let isWhole = false;
-      const lines = new Set<DiffLine>();
-      const scopes: string[] = [];
-      for (const child of ordered) {
-        const result = await child.evaluate(context);
-        if (!result.isMatch) continue;
-        isMatch = true;
-        scopes.push(...result.scopes);
-        if (result.lines === null) isWhole = true;
-        else for (const line of result.lines) lines.add(line);
-      }
-      if (!isMatch) return NO_MATCH;
-      return { isMatch: true, lines: isWhole ? null : lines, scopes: unique(scopes) };
-    },
+    evaluate: (context) => evaluateInOrder(ordered, context, { lines: null, scopes: [], isWhole: false, isMatch: false }, step, finish),
   };
 }
 
 function notOf(child: Matcher): Matcher {
+  const invert = (result: MatchResult) => (result.isMatch ? NO_MATCH : WHOLE_MATCH);
   return {
     cost: child.cost,
-    async evaluate(context) {
-      const result = await child.evaluate(context);
-      return result.isMatch ? NO_MATCH : WHOLE_MATCH;
+    evaluate(context) {
+      const result = child.evaluate(context);
+      return result instanceof Promise ? result.then(invert) : invert(result);
     },
+  };
+}
+
+/** Whether a path is one a `path` node protects, remembered per path. */
+export function compilePathPredicate(
+  spec: readonly string[] | { readonly include: readonly string[]; readonly exclude?: readonly string[] },
+  path: ReadonlyArray<string | number> = [],
+): (file: string) => boolean {
+  const include = Array.isArray(spec) ? (spec as readonly string[]) : (spec as { include: readonly string[] }).include;
+  const exclude = Array.isArray(spec) ? [] : ((spec as { exclude?: readonly string[] }).exclude ?? []);
+  const includePath = Array.isArray(spec) ? path : [...path, 'include'];
+  const includes = include.map((glob, i) => compileGlobAt(glob, [...includePath, i]));
+  const excludes = exclude.map((glob, i) => compileGlobAt(glob, [...path, 'exclude', i]));
+  // A history touches the same few hundred paths thousands of times: remember each answer.
+  const answers = new Map<string, boolean>();
+  return (file: string) => {
+    let answer = answers.get(file);
+    if (answer === undefined) {
+      answer = includes.some((test) => test(file)) && !excludes.some((test) => test(file));
+      if (answers.size >= 50_000) answers.clear();
+      answers.set(file, answer);
+    }
+    return answer;
   };
 }
 
@@ -109,12 +162,7 @@ function pathMatcher(
   spec: readonly string[] | { readonly include: readonly string[]; readonly exclude?: readonly string[] },
   path: ReadonlyArray<string | number>,
 ): Matcher {
-  const include = Array.isArray(spec) ? (spec as readonly string[]) : (spec as { include: readonly string[] }).include;
-  const exclude = Array.isArray(spec) ? [] : ((spec as { exclude?: readonly string[] }).exclude ?? []);
-  const includePath = Array.isArray(spec) ? path : [...path, 'include'];
-  const includes = include.map((glob, i) => compileGlobAt(glob, [...includePath, i]));
-  const excludes = exclude.map((glob, i) => compileGlobAt(glob, [...path, 'exclude', i]));
-  const isProtected = (file: string) => includes.some((test) => test(file)) && !excludes.some((test) => test(file));
+  const isProtected = compilePathPredicate(spec, path);
   return {
     cost: 0,
     evaluate(context) {
@@ -183,7 +231,7 @@ function scopeMatcher(
   const full = typeof spec === 'string' ? { name: spec } : spec;
   const kind = full.kind ?? 'any';
   const name = compileRegex(full.name, full.ignoreCase ? 'iu' : 'u', typeof spec === 'string' ? path : [...path, 'name']);
-  const isWanted = (scope: CodeScope) => (kind === 'any' || scope.kind === kind) && name.test(scope.name);
+  const isWanted = (scope: Pick<CodeScope, 'kind' | 'name'>) => (kind === 'any' || scope.kind === kind) && name.test(scope.name);
   return {
     cost: 10,
     async evaluate(context) {
@@ -193,8 +241,9 @@ function scopeMatcher(
       for (const side of ['removed', 'added'] as const) {
         const sideLines = context.lines.filter((line) => line.side === side);
         if (sideLines.length === 0) continue;
-        const index = await context.scopesFor(side);
-        if (!index) continue;
+        const file = await context.scopesFor(side);
+        if (!file || !file.declared.some(isWanted)) continue;
+        const index = file.index();
         for (const line of sideLines) {
           const number = side === 'added' ? line.newLine : line.oldLine;
           if (number === null) continue;

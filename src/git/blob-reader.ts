@@ -30,11 +30,19 @@ const HEADER_END = 0x0a;
  */
 export class BlobReader {
   private readonly child: ChildProcessByStdio<Writable, Readable, Readable>;
-  private readonly queue: PendingRequest[] = [];
+  /** Requests in the order git answers them; those before `queueHead` are settled. */
+  private queue: PendingRequest[] = [];
+  private queueHead = 0;
+  /** Requests settled in all. */
+  private answered = 0;
   private buffered: Buffer = Buffer.alloc(0);
   /** Bytes of the current object still to come, plus its trailing newline; -1 between objects. */
   private remaining = -1;
   private failure: Error | null = null;
+  private pendingNames = '';
+  /** Requests written to git, and requests queued in `pendingNames` but not yet written. */
+  private sent = 0;
+  private waiting = 0;
   private stderr = '';
 
   constructor(invocation: GitInvocation) {
@@ -103,6 +111,14 @@ export class BlobReader {
     });
   }
 
+  private flushNames(): void {
+    const names = this.pendingNames;
+    this.pendingNames = '';
+    this.sent += this.waiting;
+    this.waiting = 0;
+    if (names !== '' && !this.failure) this.child.stdin.write(names);
+  }
+
   /** Ends the git process. Pending requests fail. */
   close(): void {
     this.child.stdin.end();
@@ -117,14 +133,23 @@ export class BlobReader {
     }
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ consumer, resolve: resolve as (value: unknown) => void, reject });
-      this.child.stdin.write(`${name}\n`);
+      // Names are sent in batches, not one write (and one wake-up of git) each: at once when git is
+      // idle, else when its next answer arrives.
+      if (this.pendingNames === '' && this.sent === this.answered) setImmediate(() => this.flushNames());
+      this.pendingNames += `${name}\n`;
+      this.waiting++;
     });
   }
 
   private onData(chunk: Buffer): void {
     this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+    this.consume();
+    if (this.pendingNames !== '') this.flushNames();
+  }
+
+  private consume(): void {
     while (this.buffered.length > 0) {
-      const current = this.queue[0];
+      const current = this.queue[this.queueHead];
       if (!current) {
         this.fail(new GitError(['cat-file'], 'unexpected output', null));
         return;
@@ -157,7 +182,13 @@ export class BlobReader {
   }
 
   private settle(request: PendingRequest): void {
-    this.queue.shift();
+    this.answered++;
+    this.queueHead++;
+    // Drop settled requests now and then rather than shifting the array for each one.
+    if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead);
+      this.queueHead = 0;
+    }
     try {
       request.resolve(request.consumer.finish());
     } catch (error) {
@@ -168,6 +199,9 @@ export class BlobReader {
   private fail(error: Error): void {
     if (this.failure) return;
     this.failure = error;
-    for (const pending of this.queue.splice(0)) pending.reject(error);
+    const pending = this.queue.slice(this.queueHead);
+    this.queue = [];
+    this.queueHead = 0;
+    for (const request of pending) request.reject(error);
   }
 }

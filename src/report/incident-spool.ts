@@ -5,6 +5,7 @@ import type { Incident } from '../engine/incident.js';
 import { SEVERITIES, severityRank, type Category, type Severity } from '../engine/rule.js';
 import { compareIncidentKeys, incidentSortKey, type IncidentSortKey } from './incident-order.js';
 import { emptyCounts } from './report.js';
+import { formatIncidentJson } from './write-json.js';
 
 interface SpoolEntry {
   readonly key: IncidentSortKey;
@@ -37,7 +38,8 @@ export class IncidentSpool {
   }
 
   add(incident: Incident): void {
-    const bytes = Buffer.from(`${JSON.stringify(incident)}\n`, 'utf8');
+    // Stored as it will be written, so writing the report copies text instead of re-encoding it.
+    const bytes = Buffer.from(`${formatIncidentJson(incident)}\n`, 'utf8');
     writeSync(this.fd, bytes, 0, bytes.length, this.size);
     this.entries.push({ key: incidentSortKey(incident), offset: this.size, length: bytes.length - 1 });
     this.size += bytes.length;
@@ -57,10 +59,15 @@ export class IncidentSpool {
 
   /** The incidents in report order, read back one at a time. */
   *inOrder(): Generator<Incident> {
+    for (const text of this.formattedInOrder()) yield JSON.parse(text) as Incident;
+  }
+
+  /** The incidents in report order as formatIncidentJson wrote them. */
+  *formattedInOrder(): Generator<string> {
     for (const entry of this.sorted()) {
-      const buffer = Buffer.alloc(entry.length);
+      const buffer = Buffer.allocUnsafe(entry.length);
       readSync(this.fd, buffer, 0, entry.length, entry.offset);
-      yield JSON.parse(buffer.toString('utf8')) as Incident;
+      yield buffer.toString('utf8');
     }
   }
 

@@ -12,15 +12,29 @@ const INCIDENTS_TAIL = '"incidents": []\n}';
  * produced one incident at a time, so a report of any size is written without building one string.
  */
 export function* jsonReportChunks(header: ReportHeader, incidents: Iterable<Incident>): Generator<string> {
+  yield* jsonReportChunksFromFormatted(header, mapIterable(incidents, formatIncidentJson));
+}
+
+/** An incident as it stands in the report's `incidents` array: pretty-printed, indented one level. */
+export function formatIncidentJson(incident: Incident): string {
+  return JSON.stringify(incident, null, 2).replace(/\n/g, '\n    ');
+}
+
+/** As jsonReportChunks, from incidents already formatted by formatIncidentJson. */
+export function* jsonReportChunksFromFormatted(header: ReportHeader, incidents: Iterable<string>): Generator<string> {
   const skeleton = JSON.stringify({ ...header, incidents: [] }, null, 2);
   yield skeleton.slice(0, skeleton.length - INCIDENTS_TAIL.length);
   yield '"incidents": [';
   let isFirst = true;
   for (const incident of incidents) {
-    yield `${isFirst ? '' : ','}\n    ${JSON.stringify(incident, null, 2).replace(/\n/g, '\n    ')}`;
+    yield `${isFirst ? '' : ','}\n    ${incident}`;
     isFirst = false;
   }
   yield isFirst ? ']\n}\n' : '\n  ]\n}\n';
+}
+
+function* mapIterable<T, R>(items: Iterable<T>, fn: (item: T) => R): Generator<R> {
+  for (const item of items) yield fn(item);
 }
 
 /** The whole report as one JSON string (for reports already in memory). */
@@ -64,4 +78,9 @@ export async function writeFileAtomic(path: string, chunks: Iterable<string>): P
 
 export function writeJsonReport(path: string, header: ReportHeader, incidents: Iterable<Incident>): Promise<void> {
   return writeFileAtomic(path, jsonReportChunks(header, incidents));
+}
+
+/** As writeJsonReport, from incidents already formatted by formatIncidentJson. */
+export function writeFormattedJsonReport(path: string, header: ReportHeader, incidents: Iterable<string>): Promise<void> {
+  return writeFileAtomic(path, jsonReportChunksFromFormatted(header, incidents));
 }

@@ -1,5 +1,7 @@
 import type { Change } from '../change/change.js';
 import { checkChange } from '../engine/check-change.js';
+import { RuleIndex } from '../engine/rule-index.js';
+import { ScopeCache } from '../engine/scope-cache.js';
 import type { Severity } from '../engine/rule.js';
 import { SelfmodError } from '../errors.js';
 import { BlobReader } from '../git/blob-reader.js';
@@ -10,6 +12,9 @@ import { readHistoryChanges } from '../sources/git-history.js';
 import { readWorkingTreeChanges } from '../sources/working-tree.js';
 import { TOOL_VERSION } from '../version.js';
 import { assembleRules } from './assemble-rules.js';
+
+/** Changes checked concurrently. */
+const MAX_CHANGES_IN_FLIGHT = 64;
 
 export interface ScanOptions {
   readonly path: string;
@@ -80,15 +85,25 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       workingTree: options.workingTree,
     };
     const spool = new IncidentSpool();
+    const scopeCache = new ScopeCache();
+    const ruleIndex = new RuleIndex(ruleSet.rules);
     let commitsScanned = 0;
     let changesChecked = 0;
+    // Several changes are checked at once so their blob reads share git cat-file's pipe.
+    const inFlight = new Set<Promise<void>>();
     const check = async (change: Change) => {
       if (options.signal?.aborted) {
         throw new SelfmodError('interrupted', `interrupted (${String(options.signal.reason ?? 'aborted')}); the report holds what was found before`);
       }
       changesChecked++;
-      for (const incident of await checkChange(change, ruleSet.rules)) spool.add(incident);
+      const task = checkChange(change, ruleIndex.rulesFor(change), scopeCache).then((found) => {
+        for (const incident of found) spool.add(incident);
+      });
+      inFlight.add(task);
+      void task.finally(() => inFlight.delete(task)).catch(() => undefined);
+      if (inFlight.size >= MAX_CHANGES_IN_FLIGHT) await Promise.race(inFlight);
     };
+    const drain = () => Promise.all(inFlight);
     let failure: unknown = null;
     try {
       if (options.history && head && head !== sinceCommit) {
@@ -106,8 +121,11 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
           await check(change);
         }
       }
+      await drain();
     } catch (error) {
       failure = error;
+      // Keep what the checks already under way find; their own errors are secondary.
+      await Promise.allSettled(inFlight);
     }
     const header = buildReportHeader({
       version: TOOL_VERSION,

@@ -225,5 +225,7 @@ function blobContent(
       const current = await readNew();
       return current === null ? null : reconstructOldText(current, hunks);
     })());
-  return { readOld, readNew };
+  // A remerge diff's old side is rebuilt from the hunks and has no stored identity.
+  const oldId = isBinary || !oldName || oldName.includes(':') ? null : oldName;
+  return { oldId, newId: isBinary ? null : newName, readOld, readNew };
 }

@@ -1,0 +1,62 @@
+import type { Change } from '../change/change.js';
+import type { CompiledRule } from './check-change.js';
+import { compilePathPredicate } from './matchers.js';
+import type { MatcherSpec } from './rule.js';
+
+/** A test on a change's paths (new and previous) that a rule must pass before it can match. */
+type PathGate = (file: string, previousFile: string | null) => boolean;
+
+/**
+ * The path condition a matcher implies, or null when it implies none. `all` needs every gated child,
+ * `any` needs one child (and so is gated only if every child is), `path` is its own gate.
+ */
+export function pathGateOf(spec: MatcherSpec): PathGate | null {
+  if ('path' in spec) {
+    const isProtected = compilePathPredicate(spec.path);
+    return (file, previousFile) => isProtected(file) || (previousFile !== null && isProtected(previousFile));
+  }
+  if ('all' in spec) {
+    const gates = spec.all.map(pathGateOf).filter((gate): gate is PathGate => gate !== null);
+    if (gates.length === 0) return null;
+    return (file, previousFile) => gates.every((gate) => gate(file, previousFile));
+  }
+  if ('any' in spec) {
+    const gates = spec.any.map(pathGateOf);
+    if (gates.some((gate) => gate === null)) return null;
+    return (file, previousFile) => gates.some((gate) => gate!(file, previousFile));
+  }
+  return null;
+}
+
+/**
+ * Picks, per path, the rules whose path conditions a change there can meet, so each change runs only
+ * those: in a long history the same few hundred paths recur thousands of times.
+ */
+export class RuleIndex {
+  private readonly gated: Array<{ rule: CompiledRule; gate: PathGate }> = [];
+  private readonly ungated: CompiledRule[] = [];
+  private readonly candidates = new Map<string, readonly CompiledRule[]>();
+  private readonly order: Map<CompiledRule, number>;
+
+  constructor(rules: readonly CompiledRule[]) {
+    this.order = new Map(rules.map((rule, index) => [rule, index]));
+    for (const rule of rules) {
+      const gate = pathGateOf(rule.match);
+      if (gate) this.gated.push({ rule, gate });
+      else this.ungated.push(rule);
+    }
+  }
+
+  /** The rules that can match this change, in their original order. */
+  rulesFor(change: Change): readonly CompiledRule[] {
+    const key = `${change.file}\0${change.previousFile ?? ''}`;
+    let rules = this.candidates.get(key);
+    if (!rules) {
+      const passing = this.gated.filter(({ gate }) => gate(change.file, change.previousFile)).map(({ rule }) => rule);
+      rules = [...this.ungated, ...passing].sort((a, b) => (this.order.get(a) ?? 0) - (this.order.get(b) ?? 0));
+      if (this.candidates.size >= 50_000) this.candidates.clear();
+      this.candidates.set(key, rules);
+    }
+    return rules;
+  }
+}
