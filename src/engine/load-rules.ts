@@ -7,6 +7,7 @@ import { compileMatcher, PatternError } from './matchers.js';
 import type { RuleDefinition, Severity } from './rule.js';
 import ruleSchema from './rule.schema.json' with { type: 'json' };
 import { assertMatchesSchema } from './schema-validation.js';
+import { digestText, loadValidatedRuleCache, type ValidatedDocument } from './validated-rule-cache.js';
 import { parseYamlDocuments, type YamlDocument } from './yaml-source.js';
 
 /** The package's own `rules/` directory. */
@@ -49,12 +50,24 @@ async function listYamlFiles(directory: string): Promise<string[]> {
   return files;
 }
 
-/** Parses and validates rule texts; ids must be unique across all of them. */
-export function parseRules(texts: readonly RuleText[]): RuleDefinition[] {
+export function ruleSchemaDigest(): string {
+  return digestText(JSON.stringify(ruleSchema));
+}
+
+let defaultCache: ReadonlyMap<string, ValidatedDocument[]> | null = null;
+
+/**
+ * Parses and validates rule texts; ids must be unique across all of them. Texts found in `cache`
+ * (by content digest) were validated when it was built and skip straight to compiling.
+ */
+export function parseRules(
+  texts: readonly RuleText[],
+  cache: ReadonlyMap<string, ValidatedDocument[]> = (defaultCache ??= loadValidatedRuleCache(ruleSchemaDigest())),
+): RuleDefinition[] {
   const rules: RuleDefinition[] = [];
   const seen = new Map<string, RuleDefinition>();
   for (const { file, text } of texts) {
-    for (const document of parseYamlDocuments(text, file)) {
+    for (const document of documentsOf(file, text, cache)) {
       const rule = parseRuleDocument(document);
       const earlier = seen.get(rule.id);
       if (earlier) {
@@ -72,8 +85,14 @@ export function parseRules(texts: readonly RuleText[]): RuleDefinition[] {
   return rules;
 }
 
-function parseRuleDocument(document: YamlDocument): RuleDefinition {
-  assertMatchesSchema(document, ruleSchema);
+function documentsOf(file: string, text: string, cache: ReadonlyMap<string, ValidatedDocument[]>): YamlDocument[] {
+  const cached = cache.get(digestText(text));
+  if (!cached) return parseYamlDocuments(text, file);
+  return cached.map(({ value, line }) => ({ file, value, line, isValidated: true, locate: () => null }));
+}
+
+function parseRuleDocument(document: YamlDocument & { isValidated?: boolean }): RuleDefinition {
+  if (!document.isValidated) assertMatchesSchema(document, ruleSchema);
   const body = document.value as Omit<RuleDefinition, 'source'>;
   const rule: RuleDefinition = { ...body, source: { file: document.file, line: document.line } };
   try {

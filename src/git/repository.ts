@@ -1,6 +1,6 @@
 import { lstat, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import type { SimpleGit } from 'simple-git';
 import { GitError, RepositoryError, RevisionError } from '../errors.js';
 import { assertGitVersion } from './git-version.js';
 import { configOverrides, DRIVER_KEY_PATTERN, hardenedEnvironment } from './hardening.js';
@@ -13,8 +13,8 @@ export interface Repository {
   readonly gitDir: string;
   /** For streaming calls (log, cat-file, ls-files) that run git directly. */
   readonly invocation: GitInvocation;
-  /** For short calls whose output is small. */
-  readonly git: SimpleGit;
+  /** For short calls whose output is small (simple-git, loaded on first use). */
+  simpleGit(): Promise<SimpleGit>;
 }
 
 /**
@@ -46,7 +46,8 @@ export async function openRepository(path: string): Promise<Repository> {
   const driverKeys = await listDriverKeys({ cwd: root, env: hardenedEnvironment(location, configOverrides([])) });
   const env = hardenedEnvironment(location, configOverrides(driverKeys));
   const invocation = { cwd: root, env };
-  return { root, gitDir, invocation, git: createSimpleGit(root, env) };
+  let simple: Promise<SimpleGit> | null = null;
+  return { root, gitDir, invocation, simpleGit: () => (simple ??= createSimpleGit(root, env)) };
 }
 
 async function findTopDirectory(start: string): Promise<string | null> {
@@ -73,7 +74,9 @@ async function listDriverKeys(invocation: GitInvocation): Promise<string[]> {
   return keys;
 }
 
-function createSimpleGit(root: string, env: Record<string, string>): SimpleGit {
+async function createSimpleGit(root: string, env: Record<string, string>): Promise<SimpleGit> {
+  // Loaded lazily: most scans make one or two short calls, and start-up time matters in CI.
+  const { simpleGit } = await import('simple-git');
   return simpleGit({
     baseDir: root,
     trimmed: false,
@@ -116,7 +119,7 @@ export function headCommit(repo: Repository): Promise<string | null> {
 }
 
 export async function isShallowRepository(repo: Repository): Promise<boolean> {
-  const output = await repo.git.raw(['rev-parse', '--is-shallow-repository']);
+  const output = await (await repo.simpleGit()).raw(['rev-parse', '--is-shallow-repository']);
   return output.trim() === 'true';
 }
 
@@ -132,6 +135,6 @@ export async function resolveSince(repo: Repository, revision: string): Promise<
 
 /** Number of commits `git log` walks for `range`. */
 export async function countCommits(repo: Repository, range: readonly string[]): Promise<number> {
-  const output = await repo.git.raw(['rev-list', '--count', ...range]);
+  const output = await (await repo.simpleGit()).raw(['rev-list', '--count', ...range]);
   return Number(output.trim());
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/engine/config.js';
-import { parseRules } from '../../src/engine/load-rules.js';
+import { builtinRulesDirectory, parseRules, readRuleTexts, ruleSchemaDigest } from '../../src/engine/load-rules.js';
+import { digestText, loadValidatedRuleCache } from '../../src/engine/validated-rule-cache.js';
 import { RuleFileError } from '../../src/errors.js';
 
 const VALID = `id: my-rule
@@ -61,6 +62,24 @@ describe('parseRules', () => {
     const error = loadError(text);
     expect(error.message).toMatch(expected);
     expect(error.message).not.toContain('\n');
+  });
+
+  it('takes validated documents from the cache by content digest, and parses anything else', () => {
+    const [parsed] = parseRules([{ file: 'a.yml', text: VALID }], new Map());
+    const cachedValue = { ...JSON.parse(JSON.stringify(parsed)), description: 'from the cache' };
+    delete cachedValue.source;
+    const cache = new Map([[digestText(VALID), [{ value: cachedValue, line: 1 }]]]);
+    expect(parseRules([{ file: 'a.yml', text: VALID }], cache)[0]!.description).toBe('from the cache');
+    const edited = VALID.replace('Flags x.', 'Flags y.');
+    expect(parseRules([{ file: 'a.yml', text: edited }], cache)[0]!.description).toBe('Flags y.');
+  });
+
+  it('builds a cache that holds every built-in rule file as it is now', async () => {
+    const texts = await readRuleTexts([builtinRulesDirectory()]);
+    // The build writes it beside the compiled code, which is what the CLI runs.
+    const cache = loadValidatedRuleCache(ruleSchemaDigest(), new URL('../../dist/validated-rules.json', import.meta.url));
+    const missing = texts.filter(({ text }) => !cache.has(digestText(text))).map(({ file }) => file);
+    expect(missing, 'run npm run build to refresh dist/validated-rules.json').toEqual([]);
   });
 
   it('rejects duplicate ids across files, naming both places', () => {
