@@ -41,6 +41,7 @@ export function compileMatcher(spec: MatcherSpec, path: ReadonlyArray<string | n
   if ('not' in spec) return notOf(compileMatcher(spec.not, [...path, 'not']));
   if ('path' in spec) return pathMatcher(spec.path, [...path, 'path']);
   if ('change' in spec) return changeKindMatcher(spec.change);
+  if ('mode' in spec) return modeMatcher(spec.mode);
   if ('added' in spec) return lineMatcher(spec.added, 'added', [...path, 'added']);
   if ('removed' in spec) return lineMatcher(spec.removed, 'removed', [...path, 'removed']);
   if ('changed' in spec) return lineMatcher(spec.changed, 'either', [...path, 'changed']);
@@ -190,6 +191,24 @@ function changeKindMatcher(kinds: readonly ChangeKind[]): Matcher {
   return {
     cost: 0,
     evaluate: (context) => (wanted.has(context.change.kind) ? WHOLE_MATCH : NO_MATCH),
+  };
+}
+
+/**
+ * A file that exists on both sides and whose mode changed, optionally from and/or to given modes:
+ * `{from: '100755', to: '100644'}` is the run bit removed. Additions and deletions are not mode changes.
+ */
+function modeMatcher(spec: { readonly from?: string; readonly to?: string }): Matcher {
+  return {
+    cost: 0,
+    evaluate: ({ change }) =>
+      change.oldMode !== null &&
+      change.newMode !== null &&
+      (spec.from === undefined || change.oldMode === spec.from) &&
+      (spec.to === undefined || change.newMode === spec.to) &&
+      change.oldMode !== change.newMode
+        ? WHOLE_MATCH
+        : NO_MATCH,
   };
 }
 

@@ -15,11 +15,19 @@ export interface ExampleOutcome {
   readonly problem: string | null;
 }
 
+/** Bytes that every detector calls binary, whatever their length: each byte of `content` and a NUL. */
+function binaryStandIn(content: string): Buffer {
+  const text = Buffer.from(content);
+  const bytes = Buffer.alloc(text.length * 2 + 1);
+  text.forEach((byte, index) => (bytes[index * 2 + 1] = byte));
+  return bytes;
+}
+
 /** Builds the Change a rule example describes, as the working-tree source would. */
 export function exampleToChange(example: RuleExample): Change {
   const version = (path: string, content: string | undefined, mode: string | undefined, fallbackMode: string): FileVersion | null => {
     if (content === undefined) return null;
-    const bytes = example.binary ? Buffer.concat([Buffer.from([0]), Buffer.from(content)]) : Buffer.from(content);
+    const bytes = example.binary ? binaryStandIn(content) : Buffer.from(content);
     return fileVersion(path, mode ?? fallbackMode, bytes);
   };
   const before = version(example.previousFile ?? example.file, example.before, example.oldMode, example.newMode ?? '100644');

@@ -30,6 +30,7 @@ export type MatcherSpec =
   | { readonly not: MatcherSpec }
   | { readonly path: readonly string[] | { readonly include: readonly string[]; readonly exclude?: readonly string[] } }
   | { readonly change: readonly ChangeKind[] }
+  | { readonly mode: { readonly from?: string; readonly to?: string } }
   | { readonly added: string | LinePatternSpec }
   | { readonly removed: string | LinePatternSpec }
   | { readonly changed: string | LinePatternSpec }

@@ -73,9 +73,9 @@ function describe(error: ErrorObject, path: ReadonlyArray<string | number>): str
     case 'additionalProperties':
       return `unknown field "${String(params['additionalProperty'])}" in ${where}`;
     case 'propertyNames':
-      return `unknown matcher "${String(params['propertyName'])}" in ${where} (expected all, any, not, path, change, added, removed, changed or scope)`;
+      return `unknown matcher "${String(params['propertyName'])}" in ${where} (expected all, any, not, path, change, mode, added, removed, changed or scope)`;
     case 'maxProperties':
-      return `${where} must have exactly one key (a matcher node is one of all, any, not, path, change, added, removed, changed, scope)`;
+      return `${where} must have exactly one key (a matcher node is one of all, any, not, path, change, mode, added, removed, changed, scope)`;
     case 'enum':
       return `${where} must be one of ${(params['allowedValues'] as unknown[]).join(', ')}`;
     case 'pattern':

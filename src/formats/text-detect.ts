@@ -12,7 +12,7 @@ export function hasNulByte(bytes: Uint8Array): boolean {
  * differ" instead of the edit, so such a file is always diffed as text.
  */
 const TEXT_FILE =
-  /\.(py|pyi|pyx|ipynb|sh|bash|zsh|fish|ps1|bat|cmd|js|mjs|cjs|ts|mts|cts|jsx|tsx|json|jsonl|yaml|yml|toml|ini|cfg|conf|env|txt|md|rst|csv|tsv|jinja|jinja2|j2|tmpl|template|html|xml|sql|r|lua|go|rs|rb|java|c|h|cc|cpp|hpp|cu|mk|cmake|gradle|properties|lock|gitignore|gitattributes|pth)$|(^|\/)(\.?[a-z]*rc|\.profile|\.bash_[a-z]+|Makefile|Dockerfile|Procfile|LICENSE|README|CODEOWNERS)$/i;
+  /\.(py|pyi|pyx|ipynb|sh|bash|zsh|fish|ps1|bat|cmd|js|mjs|cjs|ts|mts|cts|jsx|tsx|json|jsonl|yaml|yml|toml|ini|cfg|conf|env|txt|md|rst|csv|tsv|jinja|jinja2|j2|tmpl|template|html|xml|sql|r|lua|go|rs|rb|java|c|h|cc|cpp|hpp|cu|mk|cmake|gradle|properties|lock|gitignore|gitattributes)$|(^|\/)(\.?[a-z]*rc|\.profile|\.bash_[a-z]+|Makefile|Dockerfile|Procfile|LICENSE|README|CODEOWNERS)$/i;
 
 /** Share of control bytes below which a file with NULs still counts as text. */
 const MAX_CONTROL_SHARE = 0.05;

@@ -98,6 +98,15 @@ describe('checkChange', () => {
     expect(await run({ change: ['mode'] }, { file: 'shutdown.sh', before: 'kill\n', after: 'kill\n', oldMode: '100755', newMode: '100644' })).toHaveLength(1);
   });
 
+  it('matches the direction of a mode change', async () => {
+    const runBitRemoved = { file: 'shutdown.sh', before: 'kill\n', after: 'kill\n', oldMode: '100755', newMode: '100644' };
+    const runBitAdded = { ...runBitRemoved, oldMode: '100644', newMode: '100755' };
+    expect(await run({ mode: { from: '100755', to: '100644' } }, runBitRemoved)).toHaveLength(1);
+    expect(await run({ mode: { from: '100755', to: '100644' } }, runBitAdded)).toEqual([]);
+    expect(await run({ mode: { from: '100755' } }, { file: 'shutdown.sh', before: 'kill\n', oldMode: '100755' })).toEqual([]);
+    expect(await run({ mode: { to: '120000' } }, { file: 'w.bin', before: 'x\n', after: '/ref/w.bin', oldMode: '100644', newMode: '120000' })).toHaveLength(1);
+  });
+
   it('gives the same incident the same id, whatever the line numbers', async () => {
     const a = await run({ added: 'return 1' }, { file: 'r.py', before: 'return 0\n', after: 'return 1\n' });
     const b = await run({ added: 'return 1' }, { file: 'r.py', before: 'x\ny\nreturn 0\n', after: 'x\ny\nreturn 1\n' });
@@ -109,7 +118,7 @@ describe('checkChange', () => {
 
   it('carries binary facts and a diff for binary changes', async () => {
     const incidents = await run({ path: ['*.safetensors'] }, { file: 'm.safetensors', binary: true, before: 'a', after: 'bb' });
-    expect(incidents[0]!.binary).toMatchObject({ oldSize: 2, newSize: 3 });
+    expect(incidents[0]!.binary).toMatchObject({ oldSize: 3, newSize: 5 });
     expect(incidents[0]!.diff).toContain('Binary files a/m.safetensors and b/m.safetensors differ');
     expect(incidents[0]!.evidence).toEqual([]);
   });
