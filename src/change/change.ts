@@ -60,10 +60,10 @@ export interface ContentAccess {
    */
   readonly oldId: string | null;
   readonly newId: string | null;
-  /** The old version as text, or null when there is none or it is not text. */
-  readOld(): Promise<string | null>;
-  /** The new version as text, or null when there is none or it is not text. */
-  readNew(): Promise<string | null>;
+  /** The old version's bytes, or null when there is none or it is not text. */
+  readOld(): Promise<Buffer | null>;
+  /** The new version's bytes, or null when there is none or it is not text. */
+  readNew(): Promise<Buffer | null>;
 }
 
 export interface Change {

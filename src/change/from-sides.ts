@@ -86,8 +86,8 @@ export function changeFromVersions(pair: VersionPair): Change {
     content: {
       oldId: typeof oldText === 'string' && before?.sha256 ? `sha256:${before.sha256}` : null,
       newId: typeof newText === 'string' && after?.sha256 ? `sha256:${after.sha256}` : null,
-      readOld: () => Promise.resolve(typeof oldText === 'string' ? oldText : null),
-      readNew: () => Promise.resolve(typeof newText === 'string' ? newText : null),
+      readOld: () => Promise.resolve(typeof oldText === 'string' ? before?.bytes ?? null : null),
+      readNew: () => Promise.resolve(typeof newText === 'string' ? after?.bytes ?? null : null),
     },
   };
 }

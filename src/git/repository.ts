@@ -33,12 +33,15 @@ export async function openRepository(path: string): Promise<Repository> {
     );
   }
   const bootstrap = hardenedEnvironment({ gitDir: join(root, '.git'), workTree: root }, configOverrides([]));
-  await assertGitVersion({ cwd: root, env: bootstrap });
   let gitDir: string;
   try {
-    const result = await runGit({ cwd: root, env: bootstrap }, ['rev-parse', '--absolute-git-dir']);
+    const [, result] = await Promise.all([
+      assertGitVersion({ cwd: root, env: bootstrap }),
+      runGit({ cwd: root, env: bootstrap }, ['rev-parse', '--absolute-git-dir']),
+    ]);
     gitDir = result.stdout.toString('utf8').trim();
   } catch (error) {
+    if (error instanceof RepositoryError) throw error;
     const reason = error instanceof GitError ? error.stderr.split('\n')[0]?.trim() : String(error);
     throw new RepositoryError(`${path}: not a usable git repository (${reason})`, { cause: error });
   }
@@ -119,8 +122,8 @@ export function headCommit(repo: Repository): Promise<string | null> {
 }
 
 export async function isShallowRepository(repo: Repository): Promise<boolean> {
-  const output = await (await repo.simpleGit()).raw(['rev-parse', '--is-shallow-repository']);
-  return output.trim() === 'true';
+  const { stdout } = await runGit(repo.invocation, ['rev-parse', '--is-shallow-repository']);
+  return stdout.toString('utf8').trim() === 'true';
 }
 
 /** Resolves `--since`, or explains why it does not resolve and what to do about it. */

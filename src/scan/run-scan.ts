@@ -65,9 +65,11 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const repo = await openRepository(options.path);
   const blobs = new BlobReader(repo.invocation);
   try {
-    const head = await headCommit(repo);
-    const sinceCommit = options.since === null ? null : await resolveSince(repo, options.since);
-    const shallow = await isShallowRepository(repo);
+    const [head, sinceCommit, shallow] = await Promise.all([
+      headCommit(repo),
+      options.since === null ? null : resolveSince(repo, options.since),
+      isShallowRepository(repo),
+    ]);
     const ruleSet = await assembleRules(options, repo, blobs, sinceCommit);
     const warnings = [...ruleSet.warnings];
     if (shallow) warnings.push('the repository is a shallow clone: history before its oldest commit was not scanned, and that commit shows as adding every file');

@@ -211,19 +211,19 @@ function blobContent(
   hunks: readonly Hunk[],
   isBinary: boolean,
 ): ContentAccess {
-  let newText: Promise<string | null> | null = null;
-  let oldText: Promise<string | null> | null = null;
-  const readNew = () => (newText ??= isBinary || !newName ? Promise.resolve(null) : readText(blobs, newName));
+  let newBytes: Promise<Buffer | null> | null = null;
+  let oldBytes: Promise<Buffer | null> | null = null;
+  const readNew = () => (newBytes ??= isBinary || !newName ? Promise.resolve(null) : blobs.read(newName, MAX_TEXT_BLOB_BYTES));
   const readOld = () =>
-    (oldText ??= (async () => {
+    (oldBytes ??= (async () => {
       if (isBinary || !oldName) return null;
       // Remerge blobs are not stored; the hunks and the new file say exactly what the old one was.
       if (!oldName.includes(':')) {
-        const text = await readText(blobs, oldName);
-        if (text !== null) return text;
+        const bytes = await blobs.read(oldName, MAX_TEXT_BLOB_BYTES);
+        if (bytes !== null) return bytes;
       }
       const current = await readNew();
-      return current === null ? null : reconstructOldText(current, hunks);
+      return current === null ? null : Buffer.from(reconstructOldText(current.toString('utf8'), hunks));
     })());
   // A remerge diff's old side is rebuilt from the hunks and has no stored identity.
   const oldId = isBinary || !oldName || oldName.includes(':') ? null : oldName;

@@ -17,7 +17,7 @@ describe('declaredNames', () => {
       'def',
       '    def ünïcode_score(x):',
     ].join('\n');
-    expect(declaredNames(text)).toEqual([
+    expect(declaredNames(Buffer.from(text))).toEqual([
       { kind: 'function', name: 'compute_loss' },
       { kind: 'function', name: 'generate' },
       { kind: 'function', name: 'step' },
@@ -28,7 +28,7 @@ describe('declaredNames', () => {
   });
 
   it('includes names inside strings: it is a cheap superset of the real scopes', () => {
-    expect(declaredNames('s = """\ndef fake():\n"""\n')).toEqual([{ kind: 'function', name: 'fake' }]);
+    expect(declaredNames(Buffer.from('s = """\ndef fake():\n"""\n'))).toEqual([{ kind: 'function', name: 'fake' }]);
   });
 });
 
@@ -38,7 +38,7 @@ describe('ScopeCache', () => {
     let reads = 0;
     const read = async () => {
       reads++;
-      return 'def reward():\n    return 1\n';
+      return Buffer.from('def reward():\n    return 1\n');
     };
     const first = await cache.get('blob-1', read);
     const second = await cache.get('blob-1', read);

@@ -182,8 +182,8 @@ describe('readHistoryChanges', () => {
     expect(evil[0]!.origin).toMatchObject({ kind: 'commit' });
     expect((evil[0]!.origin as CommitOrigin).parents).toHaveLength(2);
     // The old side of a remerge diff is not a stored object; it is rebuilt from the hunks.
-    expect(await evil[0]!.content.readOld()).toContain('<<<<<<<');
-    expect(await evil[0]!.content.readNew()).toBe('timeout: 99999\nlr: 1\n');
+    expect(String(await evil[0]!.content.readOld())).toContain('<<<<<<<');
+    expect(String(await evil[0]!.content.readNew())).toBe('timeout: 99999\nlr: 1\n');
   });
 
   it('reports what an octopus merge introduced, which git\'s remerge diff skips', async () => {
@@ -220,7 +220,7 @@ describe('readHistoryChanges', () => {
     await repo.commitFiles('init', { 'r.py': 'def f():\n    return 1\n' });
     await repo.commitFiles('edit', { 'r.py': 'def f():\n    return 2\n' });
     const edit = (await history()).find((change) => subjectOf(change) === 'edit')!;
-    expect(await edit.content.readOld()).toBe('def f():\n    return 1\n');
-    expect(await edit.content.readNew()).toBe('def f():\n    return 2\n');
+    expect(String(await edit.content.readOld())).toBe('def f():\n    return 1\n');
+    expect(String(await edit.content.readNew())).toBe('def f():\n    return 2\n');
   });
 });
