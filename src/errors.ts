@@ -59,7 +59,9 @@ export class GitError extends SelfmodError {
   readonly stderr: string;
 
   constructor(args: readonly string[], stderr: string, exitCode: number | null) {
-    const firstLine = stderr.split('\n').find((line) => line.trim() !== '') ?? `exit code ${exitCode}`;
+    // git prints hints and warnings before the line that says what failed.
+    const lines = stderr.split('\n').filter((line) => line.trim() !== '');
+    const firstLine = lines.find((line) => /^(fatal|error):/.test(line)) ?? lines[0] ?? `exit code ${exitCode}`;
     super('git', `git ${args[0] ?? ''} failed: ${firstLine.trim()}`);
     this.args = args;
     this.stderr = stderr;

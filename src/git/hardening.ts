@@ -47,6 +47,9 @@ const FIXED_OVERRIDES: ReadonlyArray<readonly [string, string]> = [
   ['diff.submodule', 'short'],
   ['diff.renameLimit', '10000'],
   ['diff.renames', 'true'],
+  // A missing order file or an unknown date format would make every git log fail.
+  ['diff.orderFile', '/dev/null'],
+  ['log.date', 'default'],
   ['diff.context', '3'],
   ['diff.interHunkContext', '0'],
   ['diff.colorMoved', 'false'],
@@ -108,10 +111,14 @@ export function configOverrides(definedKeys: readonly string[]): Array<readonly 
   return overrides;
 }
 
-/** Where a hardened git call runs. */
+/**
+ * Where a hardened git call runs. Without a work tree, git runs as if the repository were bare and
+ * reads nothing from the checkout: no `.gitattributes` or `.gitignore` (where an agent could plant a
+ * FIFO that blocks git, or an attribute that reshapes a diff) and no index.
+ */
 export interface GitLocation {
   readonly gitDir: string;
-  readonly workTree: string;
+  readonly workTree: string | null;
 }
 
 /**
@@ -128,7 +135,7 @@ export function hardenedEnvironment(
     LC_ALL: 'C',
     LANG: 'C',
     GIT_DIR: location.gitDir,
-    GIT_WORK_TREE: location.workTree,
+    ...(location.workTree === null ? {} : { GIT_WORK_TREE: location.workTree }),
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_CONFIG_GLOBAL: '/dev/null',
     GIT_ATTR_NOSYSTEM: '1',
@@ -144,8 +151,9 @@ export function hardenedEnvironment(
     PAGER: 'cat',
     GIT_ADVICE: '0',
   };
-  env['GIT_CONFIG_COUNT'] = String(overrides.length);
-  overrides.forEach(([key, value], index) => {
+  const all = location.workTree === null ? [...overrides, ['core.bare', 'true'] as const] : overrides;
+  env['GIT_CONFIG_COUNT'] = String(all.length);
+  all.forEach(([key, value], index) => {
     env[`GIT_CONFIG_KEY_${index}`] = key;
     env[`GIT_CONFIG_VALUE_${index}`] = value;
   });

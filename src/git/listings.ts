@@ -26,7 +26,7 @@ export interface IndexEntry extends TreeEntry {
 
 /** The index (staging area) by path; for a conflicted path, the "ours" stage. */
 export async function listIndex(repo: Repository): Promise<Map<string, IndexEntry>> {
-  const { stdout } = await runGit(repo.invocation, ['ls-files', '--stage', '-z']);
+  const { stdout } = await runGit(repo.indexInvocation, ['ls-files', '--stage', '-z']);
   const entries = new Map<string, IndexEntry>();
   for (const record of splitRecords(stdout)) {
     // "<mode> <sha> <stage>\t<path>"
@@ -38,15 +38,6 @@ export async function listIndex(repo: Repository): Promise<Map<string, IndexEntr
     if (!existing || entry.stage === 0 || entry.stage === 2) entries.set(path, entry);
   }
   return entries;
-}
-
-/**
- * Untracked files that no ignore file excludes. An entry ending in `/` is a directory git will not
- * look into (it holds another repository).
- */
-export async function listUntracked(repo: Repository): Promise<string[]> {
-  const { stdout } = await runGit(repo.invocation, ['ls-files', '-z', '--others', '--exclude-standard']);
-  return splitRecords(stdout);
 }
 
 /** `sha1` or `sha256`: how this repository names its objects. */

@@ -1,8 +1,9 @@
-import { lstat, stat } from 'node:fs/promises';
+import { lstat, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { GitError, RepositoryError, RevisionError } from '../errors.js';
 import { assertGitVersion } from './git-version.js';
+import { assertRegularGitFiles } from './git-files.js';
 import { configOverrides, DRIVER_KEY_PATTERN, hardenedEnvironment } from './hardening.js';
 import { runGit, type GitInvocation } from './run-git.js';
 
@@ -11,8 +12,10 @@ export interface Repository {
   /** Absolute path of the working tree's top directory. */
   readonly root: string;
   readonly gitDir: string;
-  /** For streaming calls (log, cat-file, ls-files) that run git directly. */
+  /** For every call that reads objects and refs: git runs as if bare, reading nothing from the checkout. */
   readonly invocation: GitInvocation;
+  /** For the one call that needs the work tree: listing the index (`ls-files --stage`). */
+  readonly indexInvocation: GitInvocation;
   /** For short calls whose output is small (simple-git, loaded on first use). */
   simpleGit(): Promise<SimpleGit>;
 }
@@ -32,6 +35,8 @@ export async function openRepository(path: string): Promise<Repository> {
       `${path}: not a git repository (no .git found in it or any parent); selfmod scan reads git history`,
     );
   }
+  // Before git reads anything: a FIFO where git reads its config would block the very first call.
+  await assertRegularGitFiles(await gitDirectoryOf(root));
   const bootstrap = hardenedEnvironment({ gitDir: join(root, '.git'), workTree: root }, configOverrides([]));
   let gitDir: string;
   try {
@@ -45,12 +50,25 @@ export async function openRepository(path: string): Promise<Repository> {
     const reason = error instanceof GitError ? error.stderr.split('\n')[0]?.trim() : String(error);
     throw new RepositoryError(`${path}: not a usable git repository (${reason})`, { cause: error });
   }
-  const location = { gitDir, workTree: root };
-  const driverKeys = await listDriverKeys({ cwd: root, env: hardenedEnvironment(location, configOverrides([])) });
-  const env = hardenedEnvironment(location, configOverrides(driverKeys));
-  const invocation = { cwd: root, env };
+  const bare = { gitDir, workTree: null };
+  const driverKeys = await listDriverKeys({ cwd: gitDir, env: hardenedEnvironment(bare, configOverrides([])) });
+  const overrides = configOverrides(driverKeys);
+  // cwd is the git directory: git in bare mode still reads attributes from its current directory.
+  const env = hardenedEnvironment(bare, overrides);
+  const invocation = { cwd: gitDir, env };
+  const indexInvocation = { cwd: root, env: hardenedEnvironment({ gitDir, workTree: root }, overrides) };
   let simple: Promise<SimpleGit> | null = null;
-  return { root, gitDir, invocation, simpleGit: () => (simple ??= createSimpleGit(root, env)) };
+  return { root, gitDir, invocation, indexInvocation, simpleGit: () => (simple ??= createSimpleGit(gitDir, env)) };
+}
+
+/** The git directory `.git` stands for: itself, or where a `.git` file's `gitdir:` line points. */
+async function gitDirectoryOf(root: string): Promise<string> {
+  const marker = join(root, '.git');
+  const info = await lstat(marker);
+  if (info.isDirectory()) return marker;
+  const text = await readFile(marker, 'utf8').catch(() => '');
+  const pointer = /^gitdir:\s*(.+?)\s*$/m.exec(text)?.[1];
+  return pointer ? resolve(root, pointer) : marker;
 }
 
 async function findTopDirectory(start: string): Promise<string | null> {

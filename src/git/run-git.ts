@@ -8,6 +8,18 @@ export interface GitInvocation {
   readonly env: Record<string, string>;
 }
 
+/**
+ * How long a short git call may take, and how long a streaming one may go without output, before it
+ * is killed. A last resort: a FIFO or device where git reads a file makes it block forever, and a
+ * scan that never ends would hide everything after it.
+ */
+export const GIT_CALL_TIMEOUT_MS = 120_000;
+export const GIT_STALL_TIMEOUT_MS = 300_000;
+
+function stalledMessage(args: readonly string[], ms: number): string {
+  return `git ${args[0] ?? ''} made no progress for ${Math.round(ms / 1000)} s and was stopped (is a FIFO or device planted where git reads a file?)`;
+}
+
 /** Flags that every git call gets before its sub-command. */
 const GLOBAL_FLAGS = ['--no-pager', '--no-optional-locks', '--literal-pathspecs'];
 
@@ -24,7 +36,7 @@ export interface GitResult {
 export function runGit(
   invocation: GitInvocation,
   args: readonly string[],
-  options: { okExitCodes?: readonly number[]; input?: string } = {},
+  options: { okExitCodes?: readonly number[]; input?: string; timeoutMs?: number } = {},
 ): Promise<GitResult> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', [...GLOBAL_FLAGS, ...args], {
@@ -32,12 +44,23 @@ export function runGit(
       env: invocation.env,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    const timeoutMs = options.timeoutMs ?? GIT_CALL_TIMEOUT_MS;
+    let isTimedOut = false;
+    const timer = setTimeout(() => {
+      isTimedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.on('error', (error) => reject(new GitError(args, `cannot run git: ${error.message}`, null)));
     child.on('close', (code) => {
+      clearTimeout(timer);
+      if (isTimedOut) {
+        reject(new GitError(args, stalledMessage(args, timeoutMs), null));
+        return;
+      }
       const exitCode = code ?? -1;
       const stderrText = Buffer.concat(stderr).toString('utf8');
       if (exitCode !== 0 && !(options.okExitCodes ?? []).includes(exitCode)) {
@@ -57,7 +80,11 @@ export function runGit(
  * Runs git and yields its standard output line by line as it arrives. The generator throws GitError
  * after the last line if git failed, and kills git if the consumer stops early.
  */
-export async function* streamGitLines(invocation: GitInvocation, args: readonly string[]): AsyncGenerator<string> {
+export async function* streamGitLines(
+  invocation: GitInvocation,
+  args: readonly string[],
+  stallTimeoutMs = GIT_STALL_TIMEOUT_MS,
+): AsyncGenerator<string> {
   const child = spawn('git', [...GLOBAL_FLAGS, ...args], {
     cwd: invocation.cwd,
     env: invocation.env,
@@ -78,14 +105,35 @@ export async function* streamGitLines(invocation: GitInvocation, args: readonly 
     });
     child.on('close', (code) => resolve(code ?? -1));
   });
+  // Only time git itself: while the consumer works on what it has, git is not expected to progress.
+  let waitingSince: number | null = null;
+  let isStalled = false;
+  const watchdog = setInterval(() => {
+    if (waitingSince !== null && Date.now() - waitingSince > stallTimeoutMs) {
+      isStalled = true;
+      child.kill('SIGKILL');
+    }
+  }, Math.min(1000, stallTimeoutMs));
+  async function* timedChunks(): AsyncGenerator<Buffer> {
+    const chunks = (child.stdout as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    for (;;) {
+      waitingSince = Date.now();
+      const next = await chunks.next();
+      waitingSince = null;
+      if (next.done) return;
+      yield next.value;
+    }
+  }
   let isComplete = false;
   try {
-    yield* splitLines(child.stdout);
+    yield* splitLines(timedChunks());
     isComplete = true;
   } finally {
+    clearInterval(watchdog);
     if (!isComplete) child.kill('SIGTERM');
   }
   const exitCode = await exited;
+  if (isStalled) throw new GitError(args, stalledMessage(args, stallTimeoutMs), null);
   if (spawnError) throw new GitError(args, `cannot run git: ${(spawnError as Error).message}`, null);
   if (exitCode !== 0) throw new GitError(args, Buffer.concat(stderr).toString('utf8'), exitCode);
 }

@@ -1,21 +1,21 @@
-import { readdir } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Change, ChangeOrigin } from '../change/change.js';
-import { GITLINK_MODE } from '../change/change.js';
+import { GITLINK_MODE, SYMLINK_MODE } from '../change/change.js';
 import { changeFromVersions, fileVersion, type FileVersion } from '../change/from-sides.js';
 import { lineSimilarity, RENAME_THRESHOLD } from '../change/similarity.js';
 import type { BlobReader } from '../git/blob-reader.js';
-import { listIndex, listTree, listUntracked, objectFormat, type TreeEntry } from '../git/listings.js';
+import { listIndex, listTree, objectFormat, type TreeEntry } from '../git/listings.js';
 import type { Repository } from '../git/repository.js';
 import { mapConcurrent } from '../util/map-concurrent.js';
+import { IgnoreRules } from './ignore-rules.js';
+import { walkUntracked } from './untracked-walk.js';
 import { ParentCheck, readWorktreeEntry, type WorktreeEntry } from './worktree-file.js';
 
 /** Files up to this size are kept in memory to be diffed; larger ones are hashed only. */
 export const MAX_DIFFED_FILE_BYTES = 16 * 1024 * 1024;
 /** Delete/add pairs compared as possible renames; past this, they stay separate changes. */
 const MAX_RENAME_COMPARISONS = 10_000;
-/** Files listed inside a nested repository that git does not look into. */
-const MAX_NESTED_FILES = 20_000;
 
 const WORKTREE: ChangeOrigin = { kind: 'working-tree', area: 'worktree' };
 const INDEX: ChangeOrigin = { kind: 'working-tree', area: 'index' };
@@ -38,19 +38,18 @@ export async function readWorkingTreeChanges(
   head: string | null,
   warn: (message: string) => void,
 ): Promise<Change[]> {
-  const [headTree, index, untracked, format] = await Promise.all([
+  const [headTree, index, format] = await Promise.all([
     head ? listTree(repo, head) : Promise.resolve(new Map<string, TreeEntry>()),
     listIndex(repo),
-    listUntracked(repo),
     objectFormat(repo),
   ]);
+  const ignore = await committedIgnoreRules(blobs, headTree);
+  await warnAboutLocalExcludes(repo.gitDir, warn);
+  const untracked = await walkUntracked(repo.root, new Set(index.keys()), ignore, warn);
   const paths = new Set<string>();
   for (const [path, entry] of headTree) if (entry.mode !== GITLINK_MODE) paths.add(path);
   for (const [path, entry] of index) if (entry.mode !== GITLINK_MODE) paths.add(path);
-  for (const path of untracked) {
-    if (path.endsWith('/')) for (const nested of await listNestedRepository(repo.root, path)) paths.add(nested);
-    else paths.add(path);
-  }
+  for (const path of untracked) paths.add(path);
   const parents = new ParentCheck(repo.root);
   const sorted = [...paths].sort();
   const read = await mapConcurrent(sorted, 8, async (path): Promise<Versions | null> => {
@@ -156,22 +155,26 @@ function pairRenames(deleted: FileVersion[], added: FileVersion[]): Change[] {
   return changes;
 }
 
-/**
- * git shows an untracked directory that holds its own `.git` as one entry and never looks inside;
- * an agent could hide files that way, so we list them ourselves (its `.git` excluded).
- */
-async function listNestedRepository(root: string, directory: string): Promise<string[]> {
-  const files: string[] = [];
-  const walk = async (relative: string): Promise<void> => {
-    if (files.length >= MAX_NESTED_FILES) return;
-    const entries = await readdir(join(root, relative), { withFileTypes: true }).catch(() => []);
-    for (const entry of entries) {
-      if (entry.name === '.git') continue;
-      const path = `${relative}${entry.name}`;
-      if (entry.isDirectory()) await walk(`${path}/`);
-      else files.push(path);
-    }
-  };
-  await walk(directory);
-  return files;
+/** HEAD's committed `.gitignore` files, shallowest first (see IgnoreRules). */
+async function committedIgnoreRules(blobs: BlobReader, headTree: ReadonlyMap<string, TreeEntry>): Promise<IgnoreRules> {
+  const rules = new IgnoreRules();
+  const files = [...headTree.entries()]
+    .filter(([path, entry]) => (path === '.gitignore' || path.endsWith('/.gitignore')) && entry.mode !== SYMLINK_MODE)
+    .sort(([a], [b]) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
+  for (const [path, entry] of files) {
+    const bytes = await blobs.read(entry.sha, 1024 * 1024);
+    if (bytes) rules.add(path.slice(0, Math.max(0, path.length - '/.gitignore'.length)), bytes.toString('utf8'));
+  }
+  return rules;
+}
+
+/** `.git/info/exclude` is not versioned and not applied; say what it would have hidden. */
+async function warnAboutLocalExcludes(gitDir: string, warn: (message: string) => void): Promise<void> {
+  const info = await stat(join(gitDir, 'info', 'exclude')).catch(() => null);
+  if (!info?.isFile() || info.size > 1024 * 1024) return;
+  const text = await readFile(join(gitDir, 'info', 'exclude'), 'utf8').catch(() => '');
+  const patterns = text.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+  if (patterns.length > 0) {
+    warn(`.git/info/exclude lists ${patterns.length} ignore pattern(s) (${patterns.slice(0, 5).join(', ')}${patterns.length > 5 ? ', …' : ''}); selfmod does not apply them`);
+  }
 }

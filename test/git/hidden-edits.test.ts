@@ -313,14 +313,13 @@ describe('the working tree is read from the real top directory, whatever the ind
   });
 });
 
-describe('known holes outside src/git/hardening.ts (each test fails until its fix lands)', () => {
+describe('files planted where git reads, and ignore rules the agent wrote', () => {
   /*
-   * git opens attribute and ignore files with a plain blocking open(2). A FIFO in one of those places
-   * blocks `git log -p` (attributes) or `git ls-files --others` (ignore files) until something writes
-   * to it, so the scan never ends. Needs a fix in src/git/run-git.ts or the sources (a time limit, or
-   * refusing non-regular attribute and ignore files before running git), not in hardening.ts.
+   * git opens attribute and ignore files with a plain blocking open(2): a FIFO in one of those places
+   * would block it forever. selfmod runs git without a work tree (no checkout files are read), walks
+   * the tree itself for untracked files, and refuses a FIFO in the git directory up front.
    */
-  it.fails.each(['.gitattributes', 'src/.gitattributes', '.gitignore', 'src/.gitignore', '.git/info/attributes', '.git/info/exclude'])(
+  it.each(['.gitattributes', 'src/.gitattributes', '.gitignore', 'src/.gitignore', '.git/info/attributes', '.git/info/exclude'])(
     'a FIFO at %s does not stop the scan from ending',
     async (path) => {
       await buildHistory(repo, { 'src/model.py': 'layers = 2\n' });
@@ -333,7 +332,7 @@ describe('known holes outside src/git/hardening.ts (each test fails until its fi
     30_000,
   );
 
-  it.fails('a FIFO named by include.path does not stop the scan from ending', async () => {
+  it('a FIFO named by include.path does not stop the scan from ending', async () => {
     await buildHistory(repo);
     await repo.git(['config', 'include.path', 'agent.config']);
     const fifo = join(repo.root, '.git', 'agent.config');
@@ -345,11 +344,10 @@ describe('known holes outside src/git/hardening.ts (each test fails until its fi
   /*
    * git does not check that a loose or packed object's content hashes to its name. An agent that
    * rewrites the object of its edited blob with the old content makes `git log -p` show no change,
-   * and the file on disk, which still hashes to the tree's entry, looks unchanged too: only a path
-   * rule fires, with no text. Needs the object ids verified as blobs are read (src/git/blob-reader.ts)
-   * and the history source to diff verified content itself, not in hardening.ts.
+   * and the file on disk, which still hashes to the tree's entry, looks unchanged too. Two different
+   * blob ids with an empty diff give it away: selfmod checks the objects and stops, loudly.
    */
-  it.fails('a loose object rewritten to hold the old content: the edit\'s text is still reported', async () => {
+  it('a loose object rewritten to hold the old content: the scan stops with an integrity error naming it', async () => {
     const { init, tune } = await buildHistory(repo);
     const objectPath = async (revision: string) => {
       const sha = (await repo.git(['rev-parse', revision])).trim();
@@ -360,16 +358,18 @@ describe('known holes outside src/git/hardening.ts (each test fails until its fi
     await writeFile(forged, await readFile(await objectPath(`${init}:train.py`)));
     expect(await plainLog()).not.toContain('SECRET_EDIT');
 
-    expectEditReported(await scanReport(repo.root), 'train.py', 'tune', HISTORY_LINE);
+    const { report, failure } = await scan(repo.root, { useDefaultRules: false, ruleFiles: [FLAG_EVERYTHING, SECRET_EDIT_RULE] });
+    expect(failure).not.toBeNull();
+    expect(report).toMatchObject({ complete: false, error: { code: 'integrity' } });
+    expect(report.error!.message).toContain('train.py');
+    expect(report.error!.message).toContain((await repo.git(['rev-parse', `${tune}:train.py`])).trim());
   });
 
   /*
-   * Untracked files are listed with `git ls-files --others --exclude-standard`, which honours
-   * .git/info/exclude and untracked .gitignore files: the agent can write either, and a .gitignore of
-   * `*` even ignores itself, so a new file vanishes without a trace. Needs a fix in
-   * src/git/listings.ts / src/sources/working-tree.ts, not in hardening.ts.
+   * Only HEAD's committed .gitignore files are applied: .git/info/exclude and ignore files written or
+   * edited in the working tree (a .gitignore of `*` even ignores itself) would hide a new file.
    */
-  it.fails.each([
+  it.each([
     ['.git/info/exclude', '*.py\n'],
     ['tools/.gitignore', '*\n'],
   ])('a new file ignored only by %s is reported', async (ignoreFile, patterns) => {
