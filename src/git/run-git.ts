@@ -16,8 +16,9 @@ export interface GitInvocation {
 export const GIT_CALL_TIMEOUT_MS = 120_000;
 export const GIT_STALL_TIMEOUT_MS = 300_000;
 
-function stalledMessage(args: readonly string[], ms: number): string {
-  return `git ${args[0] ?? ''} made no progress for ${Math.round(ms / 1000)} s and was stopped (is a FIFO or device planted where git reads a file?)`;
+/** stderr text for a git call we stopped; GitError puts "git <command> failed:" before it. */
+function stalledMessage(ms: number): string {
+  return `no progress for ${ms / 1000} s, stopped (is a FIFO or device planted where git reads a file?)`;
 }
 
 /** Flags that every git call gets before its sub-command. */
@@ -58,7 +59,7 @@ export function runGit(
     child.on('close', (code) => {
       clearTimeout(timer);
       if (isTimedOut) {
-        reject(new GitError(args, stalledMessage(args, timeoutMs), null));
+        reject(new GitError(args, stalledMessage(timeoutMs), null));
         return;
       }
       const exitCode = code ?? -1;
@@ -133,7 +134,7 @@ export async function* streamGitLines(
     if (!isComplete) child.kill('SIGTERM');
   }
   const exitCode = await exited;
-  if (isStalled) throw new GitError(args, stalledMessage(args, stallTimeoutMs), null);
+  if (isStalled) throw new GitError(args, stalledMessage(stallTimeoutMs), null);
   if (spawnError) throw new GitError(args, `cannot run git: ${(spawnError as Error).message}`, null);
   if (exitCode !== 0) throw new GitError(args, Buffer.concat(stderr).toString('utf8'), exitCode);
 }

@@ -1,0 +1,65 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GitError } from '../../src/errors.js';
+import { configOverrides, hardenedEnvironment } from '../../src/git/hardening.js';
+import { runGit, streamGitLines } from '../../src/git/run-git.js';
+import { createTestRepo, type TestRepo } from '../helpers/git-repo.js';
+
+const execFileAsync = promisify(execFile);
+
+let repo: TestRepo;
+afterEach(async () => {
+  await repo?.cleanup();
+});
+
+/** A repository whose config includes a FIFO: git blocks opening it, before doing anything else. */
+async function blockingRepository() {
+  repo = await createTestRepo();
+  await repo.commitFiles('init', { 'a.txt': 'a\n' });
+  await repo.git(['config', 'include.path', 'blocking.config']);
+  await execFileAsync('mkfifo', [join(repo.root, '.git', 'blocking.config')]);
+  const gitDir = join(repo.root, '.git');
+  return { cwd: gitDir, env: hardenedEnvironment({ gitDir, workTree: null }, configOverrides([])) };
+}
+
+describe('git calls that stop making progress', () => {
+  it('a short call is killed after its time limit, with a message that says why', async () => {
+    const invocation = await blockingRepository();
+    const error = await runGit(invocation, ['rev-parse', 'HEAD'], { timeoutMs: 300 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(GitError);
+    expect((error as Error).message).toMatch(/^git rev-parse failed: no progress for 0.3 s, stopped \(is a FIFO or device planted/);
+  });
+
+  it('a streaming call is killed when no output comes for its stall limit', async () => {
+    const invocation = await blockingRepository();
+    const lines: string[] = [];
+    const error = await (async () => {
+      for await (const line of streamGitLines(invocation, ['log', '--format=%H'], 300)) lines.push(line);
+    })().catch((caught: unknown) => caught);
+    expect(lines).toEqual([]);
+    expect(error).toBeInstanceOf(GitError);
+    expect((error as Error).message).toMatch(/^git log failed: no progress for 0.3 s, stopped/);
+  });
+
+  it('a slow consumer does not count as git stalling', async () => {
+    repo = await createTestRepo();
+    for (let i = 0; i < 3; i++) await repo.commitFiles(`c${i}`, { 'a.txt': `${i}\n` });
+    const gitDir = join(repo.root, '.git');
+    const invocation = { cwd: gitDir, env: hardenedEnvironment({ gitDir, workTree: null }, configOverrides([])) };
+    const lines: string[] = [];
+    for await (const line of streamGitLines(invocation, ['log', '--format=%s'], 200)) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      lines.push(line);
+    }
+    expect(lines).toEqual(['c2', 'c1', 'c0']);
+  });
+});
+
+describe('GitError', () => {
+  it('names the line that says what failed, not a hint printed before it', () => {
+    const error = new GitError(['log'], 'hint: something advisory\nwarning: lazy fetching disabled\nfatal: bad object abc\n', 128);
+    expect(error.message).toBe('git log failed: fatal: bad object abc');
+  });
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { IgnoreRules } from '../../src/sources/ignore-rules.js';
+
+function rules(files: Record<string, string>): IgnoreRules {
+  const ignore = new IgnoreRules();
+  for (const [directory, text] of Object.entries(files)) ignore.add(directory, text);
+  return ignore;
+}
+
+describe('IgnoreRules', () => {
+  it('follows .gitignore semantics for names, anchors, directories and negation', () => {
+    const ignore = rules({
+      '': '# comment\n\n*.log\n/build\ncache/\n!keep.log\ndocs/*.tmp\n\\#literal\ntrailing   \n',
+      sub: 'local.txt\n/only-here\n',
+    });
+    expect(ignore.isIgnored('a.log', false)).toBe(true);
+    expect(ignore.isIgnored('deep/dir/a.log', false)).toBe(true);
+    expect(ignore.isIgnored('keep.log', false)).toBe(false);
+    expect(ignore.isIgnored('build', true)).toBe(true);
+    expect(ignore.isIgnored('src/build', true)).toBe(false);
+    expect(ignore.isIgnored('cache', true)).toBe(true);
+    expect(ignore.isIgnored('cache', false)).toBe(false);
+    expect(ignore.isIgnored('x/cache', true)).toBe(true);
+    expect(ignore.isIgnored('docs/a.tmp', false)).toBe(true);
+    expect(ignore.isIgnored('docs/more/a.tmp', false)).toBe(false);
+    expect(ignore.isIgnored('#literal', false)).toBe(true);
+    expect(ignore.isIgnored('trailing', false)).toBe(true);
+    expect(ignore.isIgnored('sub/local.txt', false)).toBe(true);
+    expect(ignore.isIgnored('sub/x/local.txt', false)).toBe(true);
+    expect(ignore.isIgnored('local.txt', false)).toBe(false);
+    expect(ignore.isIgnored('sub/only-here', false)).toBe(true);
+    expect(ignore.isIgnored('sub/x/only-here', false)).toBe(false);
+    expect(ignore.isIgnored('train.py', false)).toBe(false);
+  });
+
+  it('lets a deeper file override a shallower one, the last matching line winning', () => {
+    const ignore = rules({ '': '*.py\n', tools: '!keep.py\n' });
+    expect(ignore.isIgnored('tools/keep.py', false)).toBe(false);
+    expect(ignore.isIgnored('tools/other.py', false)).toBe(true);
+  });
+});
