@@ -66,7 +66,12 @@ export function parseRules(
 ): RuleDefinition[] {
   const rules: RuleDefinition[] = [];
   const seen = new Map<string, RuleDefinition>();
+  const seenTexts = new Set<string>();
   for (const { file, text } of texts) {
+    // The same file loaded twice (the built-in rules passed again with --rules, say) is one set of rules.
+    const digest = digestText(text);
+    if (seenTexts.has(digest)) continue;
+    seenTexts.add(digest);
     for (const document of documentsOf(file, text, cache)) {
       const rule = parseRuleDocument(document);
       const earlier = seen.get(rule.id);

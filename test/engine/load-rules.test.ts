@@ -82,8 +82,12 @@ describe('parseRules', () => {
     expect(missing, 'run npm run build to refresh dist/validated-rules.json').toEqual([]);
   });
 
+  it('loads a file that is given twice only once', () => {
+    expect(parseRules([{ file: 'a.yml', text: VALID }, { file: 'copy/a.yml', text: VALID }])).toHaveLength(1);
+  });
+
   it('rejects duplicate ids across files, naming both places', () => {
-    expect(() => parseRules([{ file: 'a.yml', text: VALID }, { file: 'b.yml', text: VALID }])).toThrowError(
+    expect(() => parseRules([{ file: 'a.yml', text: VALID }, { file: 'b.yml', text: VALID.replace('Flags x.', 'Flags x too.') }])).toThrowError(
       'b.yml:1: duplicate rule id "my-rule" (first defined at a.yml:1)',
     );
   });
