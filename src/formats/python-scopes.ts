@@ -41,16 +41,56 @@ export interface PythonScopeIndex {
  * other encodings should be decoded before.
  */
 export function findPythonScopes(source: string): PythonScopeIndex {
-  const builder = new ScopeIndexBuilder();
-  let lineStart = 0;
-  while (lineStart < source.length) {
-    const newline = source.indexOf('\n', lineStart);
-    const lineEnd = newline === -1 ? source.length : newline;
-    const textEnd = lineEnd > lineStart && source.charCodeAt(lineEnd - 1) === CARRIAGE_RETURN ? lineEnd - 1 : lineEnd;
-    builder.addLine(source.slice(lineStart, textEnd));
-    lineStart = lineEnd + 1;
+  return new LazyScopeIndex(source);
+}
+
+/**
+ * Reads the source only as far as the lines asked about require: a line's scopes depend on the lines
+ * before it and, for blank, comment and decorator lines, on the next code line. An edit near the top
+ * of a 3,000-line trainer costs a few dozen lines, not the whole file.
+ */
+class LazyScopeIndex implements PythonScopeIndex {
+  private readonly source: string;
+  private readonly builder = new ScopeIndexBuilder();
+  private lineStart = 0;
+  private isFinished = false;
+  private lines: number | null = null;
+
+  constructor(source: string) {
+    this.source = source;
   }
-  return builder.finish();
+
+  scopesAt(line: number): readonly CodeScope[] {
+    if (!Number.isInteger(line) || line < 1) return NO_SCOPES;
+    while (!this.isFinished && !this.builder.isSettledThrough(line)) this.readLine();
+    return this.builder.chainAt(line);
+  }
+
+  get lineCount(): number {
+    if (this.lines === null) {
+      let count = 0;
+      for (let start = 0; start < this.source.length; count++) {
+        const newline = this.source.indexOf('\n', start);
+        start = newline === -1 ? this.source.length : newline + 1;
+      }
+      this.lines = count;
+    }
+    return this.lines;
+  }
+
+  private readLine(): void {
+    const { source } = this;
+    if (this.lineStart >= source.length) {
+      this.builder.finish();
+      this.isFinished = true;
+      return;
+    }
+    const newline = source.indexOf('\n', this.lineStart);
+    const lineEnd = newline === -1 ? source.length : newline;
+    const textEnd = lineEnd > this.lineStart && source.charCodeAt(lineEnd - 1) === CARRIAGE_RETURN ? lineEnd - 1 : lineEnd;
+    this.builder.addLine(source.slice(this.lineStart, textEnd));
+    this.lineStart = lineEnd + 1;
+  }
 }
 
 const NO_SCOPES: readonly CodeScope[] = Object.freeze([]);
@@ -119,13 +159,23 @@ class ScopeIndexBuilder {
     this.lexer.scan(text, codeStart);
   }
 
-  finish(): PythonScopeIndex {
+  /** Settles the lines still waiting for a next code line: the file has none. */
+  finish(): void {
     this.settlePendingLines(null);
-    const chains = this.chains;
-    return {
-      lineCount: chains.length,
-      scopesAt: (line) => (Number.isInteger(line) && line >= 1 ? chains[line - 1] ?? NO_SCOPES : NO_SCOPES),
-    };
+  }
+
+  /** True once `line` has been read and nothing read later can change its scopes. */
+  isSettledThrough(line: number): boolean {
+    return (
+      this.chains.length > line &&
+      this.pendingLines.length === 0 &&
+      this.decorators === null &&
+      !this.lexer.continuesStatement
+    );
+  }
+
+  chainAt(line: number): readonly CodeScope[] {
+    return this.chains[line - 1] ?? NO_SCOPES;
   }
 
   private startStatement(lineNumber: number, text: string, indent: number, codeStart: number): void {

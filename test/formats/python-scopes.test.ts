@@ -745,3 +745,55 @@ function seededRandom(seed: number): () => number {
     return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+describe('findPythonScopes: reading on demand', () => {
+  const fragments = [
+    'def compute_reward(x):',
+    '    return x',
+    'class Env:',
+    '    def step(self, a):',
+    '        r = (',
+    '            a +',
+    '        1)',
+    '    @property',
+    '    def name(self):',
+    '        """doc',
+    'def fake():',
+    '        """',
+    '',
+    '# comment',
+    '        # indented comment',
+    'x = 1 \\',
+    '    + 2',
+    '@decorator(',
+    '    arg=1)',
+    'async def run():',
+    '    pass',
+    "s = '''",
+    "'''",
+    '\tdef tabbed():',
+  ];
+
+  it('gives the same scopes whatever order lines are asked about', () => {
+    const random = seededRandom(42);
+    for (let sample = 0; sample < 200; sample++) {
+      const length = 1 + Math.floor(random() * 40);
+      const source = Array.from({ length }, () => fragments[Math.floor(random() * fragments.length)]).join('\n');
+      const inOrder = findPythonScopes(source);
+      const lineCount = inOrder.lineCount;
+      const expected = Array.from({ length: lineCount + 2 }, (_, i) => inOrder.scopesAt(i + 1));
+      const shuffled = findPythonScopes(source);
+      const order = Array.from({ length: lineCount + 2 }, (_, i) => i + 1).sort(() => random() - 0.5);
+      for (const line of order) expect(shuffled.scopesAt(line), `sample ${sample}, line ${line}`).toEqual(expected[line - 1]);
+      const lastFirst = findPythonScopes(source);
+      lastFirst.scopesAt(lineCount);
+      for (let line = 1; line <= lineCount; line++) expect(lastFirst.scopesAt(line)).toEqual(expected[line - 1]);
+    }
+  });
+
+  it('answers a line of a decorated function only once the def is read', () => {
+    const index = findPythonScopes('@a\n@b(\n  1)\ndef f():\n    pass\n');
+    expect(index.scopesAt(1)).toEqual([fn('f', 4)]);
+    expect(index.scopesAt(3)).toEqual([fn('f', 4)]);
+  });
+});
