@@ -5,8 +5,8 @@ const CAPACITY = 256;
 
 const IDENTIFIER = /[\p{L}_][\p{L}\p{N}_]*/uy;
 const KEYWORDS = [
-  ['def', 'function'],
-  ['class', 'class'],
+  [Buffer.from('def'), 'function'],
+  [Buffer.from('class'), 'class'],
 ] as const;
 
 /** A file version's scopes: the names it declares (cheap) and the full index (built on first use). */
