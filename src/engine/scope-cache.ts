@@ -1,7 +1,10 @@
 import { findPythonScopes, type CodeScope, type PythonScopeIndex } from '../formats/python-scopes.js';
 
-/** Scope indexes kept; one commit's new version is usually the next one's old version. */
-const CAPACITY = 256;
+/**
+ * Bytes of file versions kept (text and index grow with them): one commit's new version is usually
+ * the next one's old version, so a small window catches nearly all reuse, even for large trainers.
+ */
+const CAPACITY_BYTES = 24 * 1024 * 1024;
 
 const IDENTIFIER = /[\p{L}_][\p{L}\p{N}_]*/uy;
 const KEYWORDS = [
@@ -22,7 +25,8 @@ export interface ScopedFile {
  * a declared name could match: most files declare no reward or grader function at all.
  */
 export class ScopeCache {
-  private readonly entries = new Map<string, Promise<ScopedFile | null>>();
+  private readonly entries = new Map<string, { file: Promise<ScopedFile | null>; size: number }>();
+  private size = 0;
 
   get(id: string | null, read: () => Promise<Buffer | null>): Promise<ScopedFile | null> {
     if (id === null) return read().then(scopedFile);
@@ -31,15 +35,26 @@ export class ScopeCache {
       // Refresh its place: Map keeps insertion order, so the first key is the least recently used.
       this.entries.delete(id);
       this.entries.set(id, cached);
-      return cached;
+      return cached.file;
     }
-    const created = read().then(scopedFile);
-    this.entries.set(id, created);
-    if (this.entries.size > CAPACITY) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
+    const entry = { file: Promise.resolve<ScopedFile | null>(null), size: 0 };
+    entry.file = read().then((bytes) => {
+      // Counted twice: the bytes, and the text decoded from them when the index is built.
+      entry.size = (bytes?.length ?? 0) * 2;
+      this.size += entry.size;
+      this.evict();
+      return scopedFile(bytes);
+    });
+    this.entries.set(id, entry);
+    return entry.file;
+  }
+
+  private evict(): void {
+    for (const [id, entry] of this.entries) {
+      if (this.size <= CAPACITY_BYTES || this.entries.size <= 1) return;
+      this.entries.delete(id);
+      this.size -= entry.size;
     }
-    return created;
   }
 }
 

@@ -31,7 +31,7 @@ const HEADER_END = 0x0a;
 export class BlobReader {
   private readonly child: ChildProcessByStdio<Writable, Readable, Readable>;
   /** Requests in the order git answers them; those before `queueHead` are settled. */
-  private queue: PendingRequest[] = [];
+  private queue: Array<PendingRequest | undefined> = [];
   private queueHead = 0;
   /** Requests settled in all. */
   private answered = 0;
@@ -183,6 +183,8 @@ export class BlobReader {
 
   private settle(request: PendingRequest): void {
     this.answered++;
+    // Release the request (its consumer may hold large buffers) as soon as it is answered.
+    this.queue[this.queueHead] = undefined;
     this.queueHead++;
     // Drop settled requests now and then rather than shifting the array for each one.
     if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
@@ -202,6 +204,6 @@ export class BlobReader {
     const pending = this.queue.slice(this.queueHead);
     this.queue = [];
     this.queueHead = 0;
-    for (const request of pending) request.reject(error);
+    for (const request of pending) request?.reject(error);
   }
 }

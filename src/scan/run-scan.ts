@@ -14,7 +14,7 @@ import { TOOL_VERSION } from '../version.js';
 import { assembleRules } from './assemble-rules.js';
 
 /** Changes checked concurrently. */
-const MAX_CHANGES_IN_FLIGHT = 64;
+const MAX_CHANGES_IN_FLIGHT = 16;
 
 export interface ScanOptions {
   readonly path: string;

@@ -70,12 +70,13 @@ export async function* readHistoryChanges(
 ): AsyncGenerator<Change> {
   const marker = `\x1e${randomBytes(12).toString('hex')}`;
   const lines = streamGitLines(repo.invocation, historyLogArgs(range, marker));
-  for await (const patch of parseGitLog(lines, marker)) {
-    for (const file of patch.files) {
-      yield await buildCommitChange(patch.commit, file.entry, file.sections, blobs);
+  for await (const event of parseGitLog(lines, marker)) {
+    if (event.kind === 'file') {
+      yield await buildCommitChange(event.commit, event.entry, event.sections, blobs);
+      continue;
     }
-    if (patch.commit.parents.length > 2) yield* readOctopusChanges(repo, blobs, range, patch.commit, marker);
-    onCommit?.(patch.commit);
+    if (event.commit.parents.length > 2) yield* readOctopusChanges(repo, blobs, range, event.commit, marker);
+    onCommit?.(event.commit);
   }
 }
 
@@ -90,8 +91,8 @@ async function* readOctopusChanges(
   const paths = await pathsIntroducedByOctopus(repo, commit.sha, commit.parents);
   if (paths.length === 0) return;
   const lines = streamGitLines(repo.invocation, historyLogArgs(range, marker, { commit: commit.sha, paths }));
-  for await (const patch of parseGitLog(lines, marker)) {
-    for (const file of patch.files) yield await buildCommitChange(patch.commit, file.entry, file.sections, blobs);
+  for await (const event of parseGitLog(lines, marker)) {
+    if (event.kind === 'file') yield await buildCommitChange(event.commit, event.entry, event.sections, blobs);
   }
 }
 

@@ -24,11 +24,13 @@ export interface PatchSection {
   isTruncated: boolean;
 }
 
-/** A commit with its file pairs and, aligned with them, the patch sections git printed. */
-export interface CommitPatch {
-  readonly commit: CommitOrigin;
-  readonly files: Array<{ readonly entry: RawEntry; readonly sections: PatchSection[] }>;
-}
+/**
+ * What parseGitLog yields: each file pair of a commit with the patch sections git printed for it,
+ * as soon as they are complete, then the commit itself once all its files are out.
+ */
+export type LogEvent =
+  | { readonly kind: 'file'; readonly commit: CommitOrigin; readonly entry: RawEntry; readonly sections: PatchSection[] }
+  | { readonly kind: 'commit'; readonly commit: CommitOrigin };
 
 /** Hunk lines kept per file; past this the change is evaluated on what was kept and marked truncated. */
 export const MAX_HUNK_BYTES_PER_FILE = 64 * 1024 * 1024;
@@ -45,24 +47,39 @@ export function logFormat(marker: string): string {
 }
 
 /**
- * Parses the output of `git log --raw -p` (with logFormat) into one CommitPatch per commit.
- * Memory is bounded by the largest commit, not by the history.
+ * Parses the output of `git log --raw -p` (with logFormat), one file at a time. Memory is bounded by
+ * the largest file's diff (and a commit's list of file pairs), not by the commit or the history.
  */
-export async function* parseGitLog(lines: AsyncIterable<string>, marker: string): AsyncGenerator<CommitPatch> {
+export async function* parseGitLog(lines: AsyncIterable<string>, marker: string): AsyncGenerator<LogEvent> {
   const commitPrefix = `${marker} `;
-  let current: { commit: CommitOrigin; entries: RawEntry[]; sections: PatchSection[] } | null = null;
+  let current: { commit: CommitOrigin; entries: RawEntry[]; next: number; sections: PatchSection[] } | null = null;
   let headerLinesLeft = 0;
   let headerFields: string[] = [];
   let section: PatchSection | null = null;
   let hunk: { lines: DiffLine[]; oldLeft: number; newLeft: number; oldNo: number; newNo: number } | null = null;
   let keptBytes = 0;
 
-  const finishCommit = (): CommitPatch | null => {
-    if (!current) return null;
-    const patch = { commit: current.commit, files: alignSections(current.entries, current.sections) };
+  /**
+   * git prints sections in the order of the raw entries, except that a type change (T: a file
+   * becoming a symlink or back) is printed as a deletion followed by an addition: two sections.
+   */
+  const sectionsFor = (entry: RawEntry) => (entry.status === 'T' ? 2 : 1);
+  function* completeFiles(isCommitEnd: boolean): Generator<LogEvent> {
+    if (!current) return;
+    while (current.next < current.entries.length) {
+      const entry = current.entries[current.next] as RawEntry;
+      if (!isCommitEnd && current.sections.length < sectionsFor(entry)) return;
+      const sections = current.sections.splice(0, sectionsFor(entry));
+      current.next++;
+      yield { kind: 'file', commit: current.commit, entry, sections };
+    }
+  }
+  function* finishCommit(): Generator<LogEvent> {
+    if (!current) return;
+    yield* completeFiles(true);
+    yield { kind: 'commit', commit: current.commit };
     current = null;
-    return patch;
-  };
+  }
 
   for await (const line of lines) {
     if (hunk && (hunk.oldLeft > 0 || hunk.newLeft > 0)) {
@@ -97,12 +114,12 @@ export async function* parseGitLog(lines: AsyncIterable<string>, marker: string)
       continue;
     }
     if (line.startsWith(commitPrefix)) {
-      const done = finishCommit();
-      if (done) yield done;
+      yield* finishCommit();
       const [sha = '', ...parents] = line.slice(commitPrefix.length).split(' ').filter(Boolean);
       current = {
         commit: { kind: 'commit', sha, parents, author: '', email: '', date: '', subject: '' },
         entries: [],
+        next: 0,
         sections: [],
       };
       headerFields = [];
@@ -118,6 +135,8 @@ export async function* parseGitLog(lines: AsyncIterable<string>, marker: string)
       continue;
     }
     if (line.startsWith('diff --git ') || line.startsWith('diff --cc ') || line.startsWith('diff --combined ')) {
+      // The sections so far are complete: hand over the files they finish before reading more.
+      yield* completeFiles(false);
       section = { headerLines: [line], hunks: [], isBinary: false, isTruncated: false };
       current.sections.push(section);
       hunk = null;
@@ -144,8 +163,7 @@ export async function* parseGitLog(lines: AsyncIterable<string>, marker: string)
       if (line.startsWith('Binary files ') || line === 'GIT binary patch') section.isBinary = true;
     }
   }
-  const done = finishCommit();
-  if (done) yield done;
+  yield* finishCommit();
 }
 
 /** Parses `:100644 100644 <sha> <sha> R087\told\tnew`. */
@@ -167,22 +185,4 @@ export function parseRawEntry(line: string): RawEntry | null {
 /** Raw paths are tab-separated; a path holding a tab is always C-quoted, so splitting is safe. */
 function splitRawPaths(text: string): string[] {
   return text.split('\t').map(unquoteGitPath);
-}
-
-/**
- * Pairs each raw entry with its patch sections. git prints them in the same order, except that a
- * type change (T: file to symlink and back) is printed as a deletion followed by an addition.
- */
-function alignSections(
-  entries: RawEntry[],
-  sections: PatchSection[],
-): Array<{ entry: RawEntry; sections: PatchSection[] }> {
-  const files: Array<{ entry: RawEntry; sections: PatchSection[] }> = [];
-  let next = 0;
-  for (const entry of entries) {
-    const count = entry.status === 'T' ? 2 : 1;
-    files.push({ entry, sections: sections.slice(next, next + count) });
-    next += count;
-  }
-  return files;
 }
