@@ -1,4 +1,5 @@
 import { changedLines, type Change, type DiffLine } from '../change/change.js';
+import type { PythonScopeIndex } from '../formats/python-scopes.js';
 import { ScopeCache, type ScopedFile } from './scope-cache.js';
 
 const PYTHON_FILE = /\.pyi?$/;
@@ -24,6 +25,24 @@ export class MatchContext {
   /** True when the change's language has a scope finder. */
   get hasScopeSupport(): boolean {
     return PYTHON_FILE.test(this.change.file) || PYTHON_FILE.test(this.change.previousFile ?? '');
+  }
+
+  /**
+   * The scope index of one side's file. When the other side's index already exists, this one is
+   * forked from it: both versions are identical up to the first changed line, so that part need not
+   * be read again (for a large trainer edited in many commits, most of the reading).
+   */
+  async indexFor(side: 'removed' | 'added', file: ScopedFile): Promise<PythonScopeIndex> {
+    const { content } = this.change;
+    // The other side counts if this change loaded it, or if an earlier change left it in the cache.
+    const other = await ((side === 'removed' ? this.newScopes : this.oldScopes) ??
+      this.cache.peek(side === 'removed' ? content.newId : content.oldId));
+    const first = this.lines[0];
+    if (other && first) {
+      const sharedLines = ((first.side === 'removed' ? first.oldLine : first.newLine) ?? 1) - 1;
+      file.deriveIndexFrom(other, sharedLines);
+    }
+    return file.index();
   }
 
   /** Scope index of the old version (for removed lines) or the new one (for added lines). */

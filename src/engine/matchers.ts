@@ -262,7 +262,7 @@ function scopeMatcher(
         if (sideLines.length === 0) continue;
         const file = await context.scopesFor(side);
         if (!file || !file.declared.some(isWanted)) continue;
-        const index = file.index();
+        const index = await context.indexFor(side, file);
         for (const line of sideLines) {
           const number = side === 'added' ? line.newLine : line.oldLine;
           if (number === null) continue;

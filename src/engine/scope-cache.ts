@@ -17,6 +17,12 @@ export interface ScopedFile {
   /** Every def and class name in the file, and possibly a few from inside strings. */
   readonly declared: ReadonlyArray<Pick<CodeScope, 'kind' | 'name'>>;
   index(): PythonScopeIndex;
+  /**
+   * Builds this file's index by forking `other`'s, when `other` has one and this file has none yet;
+   * the two files must be identical in their first `sharedLines` lines.
+   */
+  deriveIndexFrom(other: ScopedFile, sharedLines: number): void;
+  readonly hasIndex: boolean;
 }
 
 /**
@@ -49,6 +55,11 @@ export class ScopeCache {
     return entry.file;
   }
 
+  /** The entry for `id` if one is cached (loaded or loading), without reading anything. */
+  peek(id: string | null): Promise<ScopedFile | null> | null {
+    return id === null ? null : (this.entries.get(id)?.file ?? null);
+  }
+
   private evict(): void {
     for (const [id, entry] of this.entries) {
       if (this.size <= CAPACITY_BYTES || this.entries.size <= 1) return;
@@ -66,6 +77,12 @@ function scopedFile(bytes: Buffer | null): ScopedFile | null {
   return {
     declared,
     index: () => (index ??= findPythonScopes(bytes.toString('utf8'))),
+    deriveIndexFrom(other, sharedLines) {
+      if (index === null && other.hasIndex && sharedLines > 0) index = other.index().forkFor(bytes.toString('utf8'), sharedLines);
+    },
+    get hasIndex() {
+      return index !== null;
+    },
   };
 }
 

@@ -20,6 +20,12 @@ export interface PythonScopeIndex {
   scopesAt(line: number): readonly CodeScope[];
   /** Lines in the source; a final newline ends the last line rather than starting another. */
   readonly lineCount: number;
+  /**
+   * An index of `source`, another version of this file whose first `sharedLines` lines are identical
+   * to this one's: it starts from what this index already read of those lines instead of line 1.
+   * Two versions on either side of a diff share every line before the first hunk.
+   */
+  forkFor(source: string, sharedLines: number): PythonScopeIndex;
 }
 
 /**
@@ -51,13 +57,17 @@ export function findPythonScopes(source: string): PythonScopeIndex {
  */
 class LazyScopeIndex implements PythonScopeIndex {
   private readonly source: string;
-  private readonly builder = new ScopeIndexBuilder();
-  private lineStart = 0;
+  private readonly builder: ScopeIndexBuilder;
+  private lineStart: number;
   private isFinished = false;
   private lines: number | null = null;
+  /** Reading state every SNAPSHOT_INTERVAL lines, for forkFor. */
+  private readonly snapshots: Snapshot[] = [];
 
-  constructor(source: string) {
+  constructor(source: string, from?: { readonly builder: ScopeIndexBuilder; readonly lineStart: number }) {
     this.source = source;
+    this.builder = from?.builder ?? new ScopeIndexBuilder();
+    this.lineStart = from?.lineStart ?? 0;
   }
 
   scopesAt(line: number): readonly CodeScope[] {
@@ -78,6 +88,21 @@ class LazyScopeIndex implements PythonScopeIndex {
     return this.lines;
   }
 
+  forkFor(source: string, sharedLines: number): PythonScopeIndex {
+    let snapshot: Snapshot | undefined;
+    for (let i = this.snapshots.length - 1; i >= 0 && !snapshot; i--) {
+      if ((this.snapshots[i] as Snapshot).line <= sharedLines) snapshot = this.snapshots[i];
+    }
+    if (!snapshot) return new LazyScopeIndex(source);
+    let lineStart = 0;
+    for (let line = 0; line < snapshot.line && lineStart <= source.length; line++) {
+      const newline = source.indexOf('\n', lineStart);
+      lineStart = newline === -1 ? source.length + 1 : newline + 1;
+    }
+    if (lineStart > source.length) return new LazyScopeIndex(source);
+    return new LazyScopeIndex(source, { builder: ScopeIndexBuilder.restore(snapshot, this.builder), lineStart });
+  }
+
   private readLine(): void {
     const { source } = this;
     if (this.lineStart >= source.length) {
@@ -90,7 +115,25 @@ class LazyScopeIndex implements PythonScopeIndex {
     const textEnd = lineEnd > this.lineStart && source.charCodeAt(lineEnd - 1) === CARRIAGE_RETURN ? lineEnd - 1 : lineEnd;
     this.builder.addLine(source.slice(this.lineStart, textEnd));
     this.lineStart = lineEnd + 1;
+    if (this.builder.lineCount % SNAPSHOT_INTERVAL === 0) this.snapshots.push(this.builder.snapshot());
   }
+}
+
+/** Lines between snapshots: a fork re-reads at most this many shared lines. */
+const SNAPSHOT_INTERVAL = 32;
+
+/** Everything ScopeIndexBuilder knows after a given line, enough to carry on from there in another file. */
+interface Snapshot {
+  readonly line: number;
+  readonly lexer: LexerState;
+  readonly innermost: OpenScope | null;
+  readonly statementChain: readonly CodeScope[];
+  readonly previousStatementScope: OpenScope | null;
+  readonly pendingLines: readonly number[];
+  readonly pendingIndents: readonly number[];
+  readonly decorators: { readonly firstLine: number; readonly indent: number } | null;
+  /** Chains of the decorator lines still open: a later `def` may rewrite them in the original. */
+  readonly decoratorChains: ReadonlyArray<readonly CodeScope[]>;
 }
 
 const NO_SCOPES: readonly CodeScope[] = Object.freeze([]);
@@ -103,6 +146,11 @@ const SPACE = 0x20;
 const HASH = 0x23;
 const AT_SIGN = 0x40;
 const BACKSLASH = 0x5c;
+
+/** Characters that change the lexer's state outside strings: quotes, comment, brackets, backslash. */
+const SIGNIFICANT = /["'#()[\]{}\\]/g;
+const DOUBLE_QUOTE_OR_ESCAPE = /["\\]/g;
+const SINGLE_QUOTE_OR_ESCAPE = /['\\]/g;
 
 /** Sticky, so it tests exactly at the start of a logical line's code. */
 const SCOPE_HEADER = /(?:async[ \t\f]+)?(def|class)[ \t\f]+([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/uy;
@@ -121,9 +169,9 @@ interface OpenScope {
 }
 
 class ScopeIndexBuilder {
-  private readonly lexer = new LogicalLineLexer();
+  private lexer = new LogicalLineLexer();
   /** Per line, the chain that line belongs to; lines share chains, so this is one pointer a line. */
-  private readonly chains: (readonly CodeScope[])[] = [];
+  private chains: (readonly CodeScope[])[] = [];
   private innermost: OpenScope | null = null;
   private statementChain: readonly CodeScope[] = NO_SCOPES;
   /** The innermost scope at the last code line, for settling the blank and comment lines after it. */
@@ -157,6 +205,44 @@ class ScopeIndexBuilder {
     }
     this.startStatement(lineNumber, text, indent, codeStart);
     this.lexer.scan(text, codeStart);
+  }
+
+  get lineCount(): number {
+    return this.chains.length;
+  }
+
+  snapshot(): Snapshot {
+    return {
+      line: this.chains.length,
+      lexer: this.lexer.state(),
+      innermost: this.innermost,
+      statementChain: this.statementChain,
+      previousStatementScope: this.previousStatementScope,
+      pendingLines: [...this.pendingLines],
+      pendingIndents: [...this.pendingIndents],
+      decorators: this.decorators,
+      decoratorChains: this.decorators === null ? [] : this.chains.slice(this.decorators.firstLine - 1),
+    };
+  }
+
+  /**
+   * A builder positioned after `snapshot.line`, whose earlier lines are taken from `source`. Lines
+   * that were still pending at the snapshot are settled again by what the new builder reads next.
+   */
+  static restore(snapshot: Snapshot, source: ScopeIndexBuilder): ScopeIndexBuilder {
+    const builder = new ScopeIndexBuilder();
+    builder.chains = source.chains.slice(0, snapshot.line);
+    builder.lexer = LogicalLineLexer.fromState(snapshot.lexer);
+    builder.innermost = snapshot.innermost;
+    builder.statementChain = snapshot.statementChain;
+    builder.previousStatementScope = snapshot.previousStatementScope;
+    builder.pendingLines.push(...snapshot.pendingLines);
+    builder.pendingIndents.push(...snapshot.pendingIndents);
+    builder.decorators = snapshot.decorators;
+    if (snapshot.decorators !== null) {
+      builder.chains.splice(snapshot.decorators.firstLine - 1, snapshot.decoratorChains.length, ...snapshot.decoratorChains);
+    }
+    return builder;
   }
 
   /** Settles the lines still waiting for a next code line: the file has none. */
@@ -257,12 +343,35 @@ function matchScopeHeader(text: string, codeStart: number): Pick<CodeScope, 'kin
  * Follows Python's lexical state across physical lines: whether the statement on the last line goes
  * on (an open string or bracket, or a backslash at the end), so the next line is not a new statement.
  */
+interface LexerState {
+  readonly openQuote: number | null;
+  readonly isTripleQuoted: boolean;
+  readonly bracketDepth: number;
+  readonly endsWithBackslash: boolean;
+  readonly escapesNewlineInString: boolean;
+}
+
 class LogicalLineLexer {
   private openQuote: number | null = null;
   private isTripleQuoted = false;
   private bracketDepth = 0;
   private endsWithBackslash = false;
   private escapesNewlineInString = false;
+
+  state(): LexerState {
+    const { openQuote, isTripleQuoted, bracketDepth, endsWithBackslash, escapesNewlineInString } = this;
+    return { openQuote, isTripleQuoted, bracketDepth, endsWithBackslash, escapesNewlineInString };
+  }
+
+  static fromState(state: LexerState): LogicalLineLexer {
+    const lexer = new LogicalLineLexer();
+    lexer.openQuote = state.openQuote;
+    lexer.isTripleQuoted = state.isTripleQuoted;
+    lexer.bracketDepth = state.bracketDepth;
+    lexer.endsWithBackslash = state.endsWithBackslash;
+    lexer.escapesNewlineInString = state.escapesNewlineInString;
+    return lexer;
+  }
 
   get continuesStatement(): boolean {
     return this.openQuote !== null || this.bracketDepth > 0 || this.endsWithBackslash;
@@ -282,6 +391,11 @@ class LogicalLineLexer {
     this.escapesNewlineInString = false;
     let position = this.openQuote === null ? from : this.scanString(text, from);
     while (position < text.length && this.openQuote === null) {
+      // Jump straight to the next character that matters; most of a line is names and operators.
+      SIGNIFICANT.lastIndex = position;
+      const found = SIGNIFICANT.exec(text);
+      if (found === null) break;
+      position = found.index;
       const code = text.charCodeAt(position);
       if (code === HASH) break;
       if (code === 0x22 || code === 0x27) {
@@ -304,8 +418,13 @@ class LogicalLineLexer {
   /** Scans string content from `position`; returns where the string closed, or the line's end. */
   private scanString(text: string, position: number): number {
     const quote = this.openQuote as number;
+    const pattern = quote === 0x22 ? DOUBLE_QUOTE_OR_ESCAPE : SINGLE_QUOTE_OR_ESCAPE;
     let index = position;
     while (index < text.length) {
+      pattern.lastIndex = index;
+      const found = pattern.exec(text);
+      if (found === null) return text.length;
+      index = found.index;
       const code = text.charCodeAt(index);
       if (code === BACKSLASH) {
         if (index + 1 >= text.length) {
@@ -313,8 +432,6 @@ class LogicalLineLexer {
           return text.length;
         }
         index += 2;
-      } else if (code !== quote) {
-        index++;
       } else if (!this.isTripleQuoted) {
         this.openQuote = null;
         return index + 1;
@@ -327,4 +444,5 @@ class LogicalLineLexer {
     }
     return text.length;
   }
+
 }

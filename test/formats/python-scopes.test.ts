@@ -797,3 +797,35 @@ describe('findPythonScopes: reading on demand', () => {
     expect(index.scopesAt(3)).toEqual([fn('f', 4)]);
   });
 });
+
+describe('findPythonScopes: forking to another version of the file', () => {
+  it('gives a fork the same scopes as reading the other version from the start', () => {
+    const random = seededRandom(7);
+    const pick = () => {
+      const lines = [
+        'def compute_reward(x):', '    return x', 'class Env:', '    def step(self, a):', '        r = (', '            a +',
+        '        1)', '    @property', '    def name(self):', '        """doc', 'def fake():', '        """', '', '# c',
+        '        # indented', '@decorator(', '    arg=1)', 'async def run():', '    pass', "s = '''", "'''", '    x = 1',
+      ];
+      return lines[Math.floor(random() * lines.length)] as string;
+    };
+    for (let sample = 0; sample < 300; sample++) {
+      const prefix = Array.from({ length: Math.floor(random() * 120) }, pick);
+      const tailA = Array.from({ length: Math.floor(random() * 40) }, pick);
+      const tailB = Array.from({ length: Math.floor(random() * 40) }, pick);
+      const a = [...prefix, ...tailA].join('\n');
+      const b = [...prefix, ...tailB].join('\n');
+      const base = findPythonScopes(a);
+      // Read some of `a` first, as a scan would, so snapshots exist up to there.
+      base.scopesAt(Math.floor(random() * (prefix.length + tailA.length + 2)));
+      const fork = base.forkFor(b, prefix.length);
+      const fresh = findPythonScopes(b);
+      for (let line = 1; line <= fresh.lineCount + 1; line++) {
+        expect(fork.scopesAt(line), `sample ${sample}, line ${line}`).toEqual(fresh.scopesAt(line));
+      }
+      // The base is untouched by its fork.
+      const again = findPythonScopes(a);
+      for (let line = 1; line <= again.lineCount; line++) expect(base.scopesAt(line)).toEqual(again.scopesAt(line));
+    }
+  });
+});
