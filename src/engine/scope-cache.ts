@@ -45,7 +45,7 @@ export class ScopeCache {
     }
     const entry = { file: Promise.resolve<ScopedFile | null>(null), size: 0 };
     entry.file = read().then((bytes) => {
-      // Counted twice: the bytes, and the text decoded from them when the index is built.
+      // The bytes, and about as much again for the lines and scopes an index keeps.
       entry.size = (bytes?.length ?? 0) * 2;
       this.size += entry.size;
       this.evict();
@@ -73,12 +73,12 @@ function scopedFile(bytes: Buffer | null): ScopedFile | null {
   if (bytes === null) return null;
   const declared = declaredNames(bytes);
   let index: PythonScopeIndex | null = null;
-  // Decoded only when a declared name could match: most versions are never decoded at all.
+  // Indexed only when a declared name could match, and then decoded a line at a time as far as needed.
   return {
     declared,
-    index: () => (index ??= findPythonScopes(bytes.toString('utf8'))),
+    index: () => (index ??= findPythonScopes(bytes)),
     deriveIndexFrom(other, sharedLines) {
-      if (index === null && other.hasIndex && sharedLines > 0) index = other.index().forkFor(bytes.toString('utf8'), sharedLines);
+      if (index === null && other.hasIndex && sharedLines > 0) index = other.index().forkFor(bytes, sharedLines);
     },
     get hasIndex() {
       return index !== null;

@@ -25,7 +25,7 @@ export interface PythonScopeIndex {
    * to this one's: it starts from what this index already read of those lines instead of line 1.
    * Two versions on either side of a diff share every line before the first hunk.
    */
-  forkFor(source: string, sharedLines: number): PythonScopeIndex;
+  forkFor(source: string | Buffer, sharedLines: number): PythonScopeIndex;
 }
 
 /**
@@ -46,8 +46,19 @@ export interface PythonScopeIndex {
  * multiple of 8 columns and a form feed resets the column, as in Python. Text is read as-is: files in
  * other encodings should be decoded before.
  */
-export function findPythonScopes(source: string): PythonScopeIndex {
+export function findPythonScopes(source: string | Buffer): PythonScopeIndex {
   return new LazyScopeIndex(source);
+}
+
+/** Where the next `\n` is at or after `from`, or -1; works on text and on UTF-8 bytes alike. */
+function nextNewline(source: string | Buffer, from: number): number {
+  return typeof source === 'string' ? source.indexOf('\n', from) : source.indexOf(0x0a, from);
+}
+
+/** One line's text; bytes are decoded a line at a time, so lines never read are never decoded. */
+function lineText(source: string | Buffer, start: number, end: number): string {
+  const textEnd = end > start && (typeof source === 'string' ? source.charCodeAt(end - 1) : source[end - 1]) === CARRIAGE_RETURN ? end - 1 : end;
+  return typeof source === 'string' ? source.slice(start, textEnd) : source.toString('utf8', start, textEnd);
 }
 
 /**
@@ -56,7 +67,7 @@ export function findPythonScopes(source: string): PythonScopeIndex {
  * of a 3,000-line trainer costs a few dozen lines, not the whole file.
  */
 class LazyScopeIndex implements PythonScopeIndex {
-  private readonly source: string;
+  private readonly source: string | Buffer;
   private readonly builder: ScopeIndexBuilder;
   private lineStart: number;
   private isFinished = false;
@@ -64,7 +75,7 @@ class LazyScopeIndex implements PythonScopeIndex {
   /** Reading state every SNAPSHOT_INTERVAL lines, for forkFor. */
   private readonly snapshots: Snapshot[] = [];
 
-  constructor(source: string, from?: { readonly builder: ScopeIndexBuilder; readonly lineStart: number }) {
+  constructor(source: string | Buffer, from?: { readonly builder: ScopeIndexBuilder; readonly lineStart: number }) {
     this.source = source;
     this.builder = from?.builder ?? new ScopeIndexBuilder();
     this.lineStart = from?.lineStart ?? 0;
@@ -80,7 +91,7 @@ class LazyScopeIndex implements PythonScopeIndex {
     if (this.lines === null) {
       let count = 0;
       for (let start = 0; start < this.source.length; count++) {
-        const newline = this.source.indexOf('\n', start);
+        const newline = nextNewline(this.source, start);
         start = newline === -1 ? this.source.length : newline + 1;
       }
       this.lines = count;
@@ -88,7 +99,7 @@ class LazyScopeIndex implements PythonScopeIndex {
     return this.lines;
   }
 
-  forkFor(source: string, sharedLines: number): PythonScopeIndex {
+  forkFor(source: string | Buffer, sharedLines: number): PythonScopeIndex {
     let snapshot: Snapshot | undefined;
     for (let i = this.snapshots.length - 1; i >= 0 && !snapshot; i--) {
       if ((this.snapshots[i] as Snapshot).line <= sharedLines) snapshot = this.snapshots[i];
@@ -96,7 +107,7 @@ class LazyScopeIndex implements PythonScopeIndex {
     if (!snapshot) return new LazyScopeIndex(source);
     let lineStart = 0;
     for (let line = 0; line < snapshot.line && lineStart <= source.length; line++) {
-      const newline = source.indexOf('\n', lineStart);
+      const newline = nextNewline(source, lineStart);
       lineStart = newline === -1 ? source.length + 1 : newline + 1;
     }
     if (lineStart > source.length) return new LazyScopeIndex(source);
@@ -110,10 +121,9 @@ class LazyScopeIndex implements PythonScopeIndex {
       this.isFinished = true;
       return;
     }
-    const newline = source.indexOf('\n', this.lineStart);
+    const newline = nextNewline(source, this.lineStart);
     const lineEnd = newline === -1 ? source.length : newline;
-    const textEnd = lineEnd > this.lineStart && source.charCodeAt(lineEnd - 1) === CARRIAGE_RETURN ? lineEnd - 1 : lineEnd;
-    this.builder.addLine(source.slice(this.lineStart, textEnd));
+    this.builder.addLine(lineText(source, this.lineStart, lineEnd));
     this.lineStart = lineEnd + 1;
     if (this.builder.lineCount % SNAPSHOT_INTERVAL === 0) this.snapshots.push(this.builder.snapshot());
   }

@@ -829,3 +829,17 @@ describe('findPythonScopes: forking to another version of the file', () => {
     }
   });
 });
+
+describe('findPythonScopes: UTF-8 bytes', () => {
+  it('reads bytes a line at a time with the same result as text, non-ASCII names included', () => {
+    const source = 'class Ärger:\r\n    def ünïcode_score(self):\r\n        s = """\r\ndef fake():\r\n"""\r\n        return 1\r\n\r\ndef 報酬():\r\n    pass\r\n';
+    const fromText = findPythonScopes(source);
+    const fromBytes = findPythonScopes(Buffer.from(source, 'utf8'));
+    expect(fromBytes.lineCount).toBe(fromText.lineCount);
+    for (let line = 1; line <= fromText.lineCount; line++) expect(fromBytes.scopesAt(line)).toEqual(fromText.scopesAt(line));
+    expect(fromBytes.scopesAt(6).map((scope) => scope.name)).toEqual(['Ärger', 'ünïcode_score']);
+    expect(fromBytes.scopesAt(9).map((scope) => scope.name)).toEqual(['報酬']);
+    const fork = fromText.forkFor(Buffer.from(source.replace('return 1', 'return 2')), 5);
+    expect(fork.scopesAt(6).map((scope) => scope.name)).toEqual(['Ärger', 'ünïcode_score']);
+  });
+});
