@@ -105,7 +105,9 @@ async function buildCommitChange(
   const hasOld = entry.status !== 'A' && !ZERO_SHA.test(entry.oldSha);
   const hasNew = entry.status !== 'D' && !ZERO_SHA.test(entry.newSha);
   let hunks: Hunk[] = sections.flatMap((section) => section.hunks);
-  let isBinary = sections.some((section) => section.isBinary);
+  // No section at all for a changed file should not happen; if it does, look at the blobs ourselves.
+  const hasNoPatch = sections.length === 0 && (entry.oldSha !== entry.newSha || entry.status === 'A' || entry.status === 'D');
+  let isBinary = hasNoPatch || sections.some((section) => section.isBinary);
   let binary: BinaryFacts | null = null;
   const oldName = hasOld ? await objectName(blobs, commit, entry.oldSha, entry.oldPath) : null;
   const newName = hasNew ? entry.newSha : null;

@@ -52,7 +52,15 @@ export function logFormat(marker: string): string {
  */
 export async function* parseGitLog(lines: AsyncIterable<string>, marker: string): AsyncGenerator<LogEvent> {
   const commitPrefix = `${marker} `;
-  let current: { commit: CommitOrigin; entries: RawEntry[]; next: number; sections: PatchSection[] } | null = null;
+  let current: {
+    commit: CommitOrigin;
+    entries: RawEntry[];
+    /** The entry now collecting sections, and the sections it has. */
+    next: number;
+    attached: PatchSection[];
+    /** Sections read but not yet handed to an entry. */
+    sections: PatchSection[];
+  } | null = null;
   let headerLinesLeft = 0;
   let headerFields: string[] = [];
   let section: PatchSection | null = null;
@@ -60,19 +68,31 @@ export async function* parseGitLog(lines: AsyncIterable<string>, marker: string)
   let keptBytes = 0;
 
   /**
-   * git prints sections in the order of the raw entries, except that a type change (T: a file
-   * becoming a symlink or back) is printed as a deletion followed by an addition: two sections.
+   * Hands over the sections read so far. git prints a file's sections in the order of the raw
+   * entries (a type change, file to symlink, as a deletion and then an addition), but a remerge diff
+   * adds sections of its own with only a note ("remerge CONFLICT …") for files the merge left as a
+   * parent had them, which have no raw entry: each section goes to the entry whose path it names.
    */
-  const sectionsFor = (entry: RawEntry) => (entry.status === 'T' ? 2 : 1);
   function* completeFiles(isCommitEnd: boolean): Generator<LogEvent> {
     if (!current) return;
-    while (current.next < current.entries.length) {
-      const entry = current.entries[current.next] as RawEntry;
-      if (!isCommitEnd && current.sections.length < sectionsFor(entry)) return;
-      const sections = current.sections.splice(0, sectionsFor(entry));
-      current.next++;
-      yield { kind: 'file', commit: current.commit, entry, sections };
+    for (const done of current.sections.splice(0)) {
+      const path = sectionPath(done.headerLines);
+      const index = current.entries.findIndex(
+        (entry, position) => position >= current!.next && (entry.newPath === path || entry.oldPath === path),
+      );
+      if (index === -1) continue;
+      while (current.next < index) yield emitEntry();
+      current.attached.push(done);
     }
+    if (isCommitEnd) while (current.next < current.entries.length) yield emitEntry();
+  }
+  function emitEntry(): LogEvent {
+    const state = current!;
+    const entry = state.entries[state.next] as RawEntry;
+    const event: LogEvent = { kind: 'file', commit: state.commit, entry, sections: state.attached };
+    state.attached = [];
+    state.next++;
+    return event;
   }
   function* finishCommit(): Generator<LogEvent> {
     if (!current) return;
@@ -120,6 +140,7 @@ export async function* parseGitLog(lines: AsyncIterable<string>, marker: string)
         commit: { kind: 'commit', sha, parents, author: '', email: '', date: '', subject: '' },
         entries: [],
         next: 0,
+        attached: [],
         sections: [],
       };
       headerFields = [];
@@ -180,6 +201,28 @@ export function parseRawEntry(line: string): RawEntry | null {
   const oldPath = paths[0] ?? '';
   const newPath = status === 'R' || status === 'C' ? (paths[1] ?? oldPath) : oldPath;
   return { oldMode, newMode, oldSha, newSha, status, score, oldPath, newPath };
+}
+
+/**
+ * The path a section is about: the `rename to`/`copy to` line when there is one, else the path in the
+ * `diff --git a/P b/P` line, which names the same path twice (quoted when it holds odd characters).
+ */
+export function sectionPath(headerLines: readonly string[]): string | null {
+  for (const line of headerLines) {
+    if (line.startsWith('rename to ')) return unquoteGitPath(line.slice('rename to '.length));
+    if (line.startsWith('copy to ')) return unquoteGitPath(line.slice('copy to '.length));
+  }
+  const rest = (headerLines[0] ?? '').replace(/^diff --(git|cc|combined) /, '');
+  if (rest.startsWith('"')) {
+    const second = rest.lastIndexOf(' "');
+    return second > 0 ? unquoteGitPath(rest.slice(second + 1)).replace(/^b\//, '') : null;
+  }
+  if (rest.startsWith('a/') && (rest.length - 5) % 2 === 0) {
+    const path = rest.slice(2, 2 + (rest.length - 5) / 2);
+    if (rest === `a/${path} b/${path}`) return path;
+  }
+  const space = rest.indexOf(' b/');
+  return space === -1 ? null : rest.slice(space + 3);
 }
 
 /** Raw paths are tab-separated; a path holding a tab is always C-quoted, so splitting is safe. */

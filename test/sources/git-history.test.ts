@@ -186,6 +186,23 @@ describe('readHistoryChanges', () => {
     expect(String(await evil[0]!.content.readNew())).toBe('timeout: 99999\nlr: 1\n');
   });
 
+  it('keeps each file\'s own diff in a merge whose remerge diff notes a conflict on another file', async () => {
+    repo = await createTestRepo();
+    await repo.commitFiles('init', { 'a.bin': Buffer.from('a\0b\n'), 'src/helpers.py': 'x = 1\n', 'z.txt': 'z\n' });
+    await repo.git(['checkout', '--quiet', '-b', 'side']);
+    await repo.commitFiles('side', { 'a.bin': Buffer.from('side\0\n') });
+    await repo.git(['checkout', '--quiet', 'main']);
+    await repo.commitFiles('main', { 'a.bin': Buffer.from('main\0\n') });
+    await repo.git(['merge', '--quiet', 'side'], { allowFailure: true });
+    await repo.git(['checkout', '--ours', 'a.bin']);
+    await repo.write({ 'src/helpers.py': 'x = 1\ntime.time = lambda: 0\n', 'z.txt': 'z\nzz\n' });
+    await repo.commit('merge');
+    const merge = (await history()).filter((change) => subjectOf(change) === 'merge');
+    expect(merge.map((change) => change.file).sort()).toEqual(['src/helpers.py', 'z.txt']);
+    expect(addedText(merge.find((change) => change.file === 'src/helpers.py')!)).toEqual(['time.time = lambda: 0']);
+    expect(addedText(merge.find((change) => change.file === 'z.txt')!)).toEqual(['zz']);
+  });
+
   it('reports what an octopus merge introduced, which git\'s remerge diff skips', async () => {
     repo = await createTestRepo();
     await repo.commitFiles('init', { 'reward.py': 'def reward():\n    return score()\n', 'a.txt': 'a\n' });
