@@ -44,13 +44,22 @@ export class ScopeCache {
       return cached.file;
     }
     const entry = { file: Promise.resolve<ScopedFile | null>(null), size: 0 };
-    entry.file = read().then((bytes) => {
-      // The bytes, and about as much again for the lines and scopes an index keeps.
-      entry.size = (bytes?.length ?? 0) * 2;
-      this.size += entry.size;
-      this.evict();
-      return scopedFile(bytes);
-    });
+    entry.file = read().then(
+      (bytes) => {
+        if (this.entries.get(id) === entry) {
+          // The bytes, and about as much again for the lines and scopes an index keeps.
+          entry.size = (bytes?.length ?? 0) * 2;
+          this.size += entry.size;
+          this.evict();
+        }
+        return scopedFile(bytes);
+      },
+      (error: unknown) => {
+        // A failed read is not remembered: the next change asks again (and fails on its own).
+        if (this.entries.get(id) === entry) this.entries.delete(id);
+        throw error;
+      },
+    );
     this.entries.set(id, entry);
     return entry.file;
   }

@@ -91,21 +91,33 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     const ruleIndex = new RuleIndex(ruleSet.rules);
     let commitsScanned = 0;
     let changesChecked = 0;
-    // Several changes are checked at once so their blob reads share git cat-file's pipe.
+    // Several changes are checked at once so their blob reads share git cat-file's pipe. The first
+    // check that fails ends the scan like any other error.
     const inFlight = new Set<Promise<void>>();
+    let checkError: { error: unknown } | null = null;
     const check = async (change: Change) => {
+      if (checkError) throw checkError.error;
       if (options.signal?.aborted) {
         throw new SelfmodError('interrupted', `interrupted (${String(options.signal.reason ?? 'aborted')}); the report holds what was found before`);
       }
       changesChecked++;
-      const task = checkChange(change, ruleIndex.rulesFor(change), scopeCache).then((found) => {
-        for (const incident of found) spool.add(incident);
-      });
+      if (change.isTruncated) warnings.push(`${change.file} (${describeOrigin(change)}): diff lines past the size limit were not checked`);
+      const task = checkChange(change, ruleIndex.rulesFor(change), scopeCache).then(
+        (found) => {
+          for (const incident of found) spool.add(incident);
+        },
+        (error: unknown) => {
+          checkError ??= { error };
+        },
+      );
       inFlight.add(task);
-      void task.finally(() => inFlight.delete(task)).catch(() => undefined);
+      void task.finally(() => inFlight.delete(task));
       if (inFlight.size >= MAX_CHANGES_IN_FLIGHT) await Promise.race(inFlight);
     };
-    const drain = () => Promise.all(inFlight);
+    const drain = async () => {
+      await Promise.all(inFlight);
+      if (checkError) throw checkError.error;
+    };
     let failure: unknown = null;
     try {
       if (options.history && head && head !== sinceCommit) {
@@ -147,6 +159,10 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   } finally {
     blobs.close();
   }
+}
+
+function describeOrigin(change: Change): string {
+  return change.origin.kind === 'commit' ? `commit ${change.origin.sha.slice(0, 12)}` : 'working tree';
 }
 
 function describeFailure(error: unknown): { code: string; message: string } {

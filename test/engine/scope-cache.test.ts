@@ -49,4 +49,18 @@ describe('ScopeCache', () => {
     await cache.get(null, read);
     expect(reads).toBe(3);
   });
+
+  it('does not remember a failed read', async () => {
+    const cache = new ScopeCache();
+    let attempts = 0;
+    const read = async () => {
+      attempts++;
+      if (attempts === 1) throw new Error('cat-file died');
+      return Buffer.from('def f():\n    pass\n');
+    };
+    await expect(cache.get('blob-2', read)).rejects.toThrow('cat-file died');
+    expect(cache.peek('blob-2')).toBeNull();
+    expect((await cache.get('blob-2', read))!.declared).toEqual([{ kind: 'function', name: 'f' }]);
+    expect(attempts).toBe(2);
+  });
 });
