@@ -1,16 +1,20 @@
-/** Lines longer than this are cut: the rest of such a line is read and dropped, so memory stays bounded. */
-export const MAX_LINE_BYTES = 4 * 1024 * 1024;
+import { SelfmodError } from '../errors.js';
+
+/**
+ * The longest line read. A longer one ends the read with an error rather than being cut: text past a
+ * cut would go unchecked, and a scan that says it failed hides nothing.
+ */
+export const MAX_LINE_BYTES = 128 * 1024 * 1024;
 
 const NEWLINE = 0x0a;
 
 /**
  * Splits a byte stream into UTF-8 lines without their `\n`. Streams, so memory is bounded by the
- * longest line (itself capped at MAX_LINE_BYTES) rather than the stream's length.
+ * longest line rather than the stream's length.
  */
-export async function* splitLines(stream: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+export async function* splitLines(stream: AsyncIterable<Buffer | string>, maxLineBytes = MAX_LINE_BYTES): AsyncGenerator<string> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
-  let isDropping = false;
 
   for await (const raw of stream) {
     const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
@@ -18,9 +22,7 @@ export async function* splitLines(stream: AsyncIterable<Buffer | string>): Async
     for (;;) {
       const end = chunk.indexOf(NEWLINE, start);
       if (end === -1) break;
-      if (isDropping) {
-        isDropping = false;
-      } else if (pendingBytes === 0) {
+      if (pendingBytes === 0) {
         yield chunk.toString('utf8', start, end);
       } else {
         pending.push(chunk.subarray(start, end));
@@ -30,16 +32,13 @@ export async function* splitLines(stream: AsyncIterable<Buffer | string>): Async
       pendingBytes = 0;
       start = end + 1;
     }
-    if (start < chunk.length && !isDropping) {
+    if (start < chunk.length) {
       // Copy: the producer may reuse its buffer.
       const rest = Buffer.from(chunk.subarray(start));
       pending.push(rest);
       pendingBytes += rest.length;
-      if (pendingBytes > MAX_LINE_BYTES) {
-        yield Buffer.concat(pending).toString('utf8', 0, MAX_LINE_BYTES);
-        pending = [];
-        pendingBytes = 0;
-        isDropping = true;
+      if (pendingBytes > maxLineBytes) {
+        throw new SelfmodError('limit', `a line of more than ${maxLineBytes} bytes in git's output; the scan cannot check it`);
       }
     }
   }
