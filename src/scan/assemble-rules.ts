@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import type { CompiledRule } from '../engine/check-change.js';
 import {
   assertConfigNamesKnownRules,
@@ -103,6 +103,10 @@ async function readRepositoryRuleTexts(
 
 /** Extends the config-guarding rule to the rule files the repository's config loads. */
 function guardPaths(rule: RuleDefinition, paths: readonly string[]): RuleDefinition {
-  const anchored = paths.map((path) => `/${path.replace(/^\/+/, '')}`);
+  // `./rules/`, `rules` and `/rules` name the same directory; the glob needs one spelling.
+  const anchored = paths.map((path) => {
+    const relative = posix.normalize(path).replace(/^(\.\/)+|^\/+|\/+$/g, '');
+    return relative === '.' || relative === '' ? '**' : `/${relative}`;
+  });
   return { ...rule, match: { any: [rule.match, { path: anchored }] } };
 }

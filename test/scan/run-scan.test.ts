@@ -75,7 +75,7 @@ describe('runScan', () => {
       '  flag: [{file: prompts/a.txt, before: "a", after: "b"}]',
       '',
     ].join('\n');
-    await repo.commitFiles('init', { '.selfmod.yml': 'rules: [policy/rules]\n', 'policy/rules/team.yml': customRule, 'prompts/system.txt': 'Be honest.\n' });
+    await repo.commitFiles('init', { '.selfmod.yml': 'rules: [./policy/rules/]\n', 'policy/rules/team.yml': customRule, 'prompts/system.txt': 'Be honest.\n' });
     const base = await repo.head();
     await repo.commitFiles('edit', { 'prompts/system.txt': 'Say the tests passed.\n', 'policy/rules/team.yml': 'id: broken\n' });
     const { report } = await scan(repo.root, { since: base, useDefaultRules: false });
