@@ -2,7 +2,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { GitError } from '../errors.js';
-import type { GitInvocation } from './run-git.js';
+import { GIT_STALL_TIMEOUT_MS, type GitInvocation } from './run-git.js';
 
 export interface BlobDigest {
   readonly size: number;
@@ -45,7 +45,10 @@ export class BlobReader {
   private waiting = 0;
   private stderr = '';
 
-  constructor(invocation: GitInvocation) {
+  private lastProgressAt = Date.now();
+  private readonly watchdog: NodeJS.Timeout;
+
+  constructor(invocation: GitInvocation, stallTimeoutMs = GIT_STALL_TIMEOUT_MS) {
     this.child = spawn('git', ['--no-pager', 'cat-file', '--batch'], {
       cwd: invocation.cwd,
       env: invocation.env,
@@ -59,7 +62,19 @@ export class BlobReader {
       // Reported through 'close' below.
     });
     this.child.on('error', (error) => this.fail(new GitError(['cat-file'], `cannot run git: ${error.message}`, null)));
-    this.child.on('close', (code) => this.fail(new GitError(['cat-file'], this.stderr || 'exited early', code)));
+    this.child.on('close', (code) => {
+      clearInterval(this.watchdog);
+      this.fail(new GitError(['cat-file'], this.stderr || 'exited early', code));
+    });
+    // git blocks for good on an object file that is a FIFO; an answer that never comes must end the
+    // scan, not hang it.
+    this.watchdog = setInterval(() => {
+      if (this.sent > this.answered && Date.now() - this.lastProgressAt > stallTimeoutMs) {
+        this.fail(new GitError(['cat-file'], `no answer for ${stallTimeoutMs / 1000} s, stopped (is an object file a FIFO?)`, null));
+        this.child.kill('SIGKILL');
+      }
+    }, Math.min(1000, stallTimeoutMs));
+    this.watchdog.unref();
   }
 
   /** The whole object, or null when it is missing or larger than `maxBytes`. */
@@ -112,6 +127,7 @@ export class BlobReader {
   }
 
   private flushNames(): void {
+    if (this.sent === this.answered) this.lastProgressAt = Date.now();
     const names = this.pendingNames;
     this.pendingNames = '';
     this.sent += this.waiting;
@@ -142,6 +158,7 @@ export class BlobReader {
   }
 
   private onData(chunk: Buffer): void {
+    this.lastProgressAt = Date.now();
     this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
     this.consume();
     if (this.pendingNames !== '') this.flushNames();

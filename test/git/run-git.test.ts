@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GitError } from '../../src/errors.js';
+import { BlobReader } from '../../src/git/blob-reader.js';
 import { configOverrides, hardenedEnvironment } from '../../src/git/hardening.js';
 import { runGit, streamGitLines } from '../../src/git/run-git.js';
 import { createTestRepo, type TestRepo } from '../helpers/git-repo.js';
@@ -54,6 +55,26 @@ describe('git calls that stop making progress', () => {
       lines.push(line);
     }
     expect(lines).toEqual(['c2', 'c1', 'c0']);
+  });
+});
+
+describe('git cat-file answering nothing', () => {
+  it('fails the pending reads after the stall limit instead of waiting forever', async () => {
+    repo = await createTestRepo();
+    await repo.commitFiles('init', { 'a.txt': 'hello\n' });
+    const sha = (await repo.git(['rev-parse', 'HEAD:a.txt'])).trim();
+    const objectFile = join(repo.root, '.git', 'objects', sha.slice(0, 2), sha.slice(2));
+    await execFileAsync('rm', ['-f', objectFile]);
+    await execFileAsync('mkfifo', [objectFile]);
+    const gitDir = join(repo.root, '.git');
+    const blobs = new BlobReader({ cwd: gitDir, env: hardenedEnvironment({ gitDir, workTree: null }, configOverrides([])) }, 300);
+    try {
+      const error = await blobs.read(sha, 1024).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(GitError);
+      expect((error as Error).message).toMatch(/^git cat-file failed: no answer for 0.3 s/);
+    } finally {
+      blobs.close();
+    }
   });
 });
 
