@@ -41,6 +41,12 @@ async function withInterruptSignal<T>(work: (signal: AbortSignal) => Promise<T>)
  */
 export async function run(argv: readonly string[], io?: CommandIo): Promise<number> {
   const streams: CommandIo = io ?? { stdout: process.stdout, stderr: process.stderr, color: wantsColor(argv) };
+  if (!io) {
+    // Write errors reach each command through writeOut's callback; without a listener, the stream's
+    // own 'error' event (EPIPE after `| head`) would crash the process with exit code 1.
+    process.stdout.on('error', () => undefined);
+    process.stderr.on('error', () => undefined);
+  }
   let exitCode = 0;
   const program = new Command('selfmod')
     .description('Catches an AI agent modifying itself: flags edits to training, reward, weights, inference and oversight code.')

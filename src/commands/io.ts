@@ -1,3 +1,5 @@
+import { OutputError } from '../errors.js';
+
 /** The streams a command writes to; the CLI passes the process's, tests may pass their own. */
 export interface CommandIo {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -6,10 +8,28 @@ export interface CommandIo {
   readonly color: boolean;
 }
 
-/** Writes and waits until the stream has taken the text, so exit codes never cut output short. */
-export function writeOut(stream: NodeJS.WritableStream, text: string): Promise<void> {
-  return new Promise((resolve) => {
-    const isFlushed = stream.write(text, () => resolve());
-    if (!isFlushed) stream.once('drain', () => resolve());
+/** Writing failed because the reader went away (`selfmod scan | head`): not a failure of the scan. */
+export class OutputClosedError extends OutputError {}
+
+/**
+ * Writes and waits until the stream has taken the text, so exit codes never cut output short. A
+ * failed write rejects: OutputClosedError when the reader closed the pipe, else OutputError.
+ */
+export function writeOut(stream: NodeJS.WritableStream, text: string, name = 'stdout'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (error: NodeJS.ErrnoException) => {
+      stream.off('error', fail);
+      const code = error.code ?? error.message;
+      reject(code === 'EPIPE' ? new OutputClosedError(name, 'closed by its reader') : new OutputError(name, `cannot write (${code})`, { cause: error }));
+    };
+    stream.once('error', fail);
+    stream.write(text, (error) => {
+      if (error) {
+        fail(error);
+        return;
+      }
+      stream.off('error', fail);
+      resolve();
+    });
   });
 }

@@ -6,7 +6,7 @@ import { jsonReportChunksFromFormatted, writeFormattedJsonReport, writeJsonRepor
 import { runScan } from '../scan/run-scan.js';
 import { createProgressLine } from '../util/progress.js';
 import { TOOL_VERSION } from '../version.js';
-import { writeOut, type CommandIo } from './io.js';
+import { OutputClosedError, writeOut, type CommandIo } from './io.js';
 
 export interface ScanFlags {
   readonly since?: string;
@@ -60,7 +60,12 @@ export async function scanCommand(
       format === 'json'
         ? jsonReportChunksFromFormatted(header, spool.formattedInOrder())
         : textReportChunks(header, spool.inOrder(), spool.sortedKeys(), { color: io.color });
-    for (const chunk of chunks) await writeOut(io.stdout, chunk);
+    try {
+      for (const chunk of chunks) await writeOut(io.stdout, chunk);
+    } catch (error) {
+      // A reader that stops early (`| head`) is its own business; the exit code still tells the result.
+      if (!(error instanceof OutputClosedError)) throw error;
+    }
   } finally {
     spool.close();
   }

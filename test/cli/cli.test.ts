@@ -1,9 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestRepo, type TestRepo } from '../helpers/git-repo.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runCli, SELFMOD_BIN } from '../helpers/run-cli.js';
 
 let repo: TestRepo;
 let scratch: string;
@@ -82,6 +83,29 @@ describe('selfmod scan (end to end)', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(expected);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('keeps its exit code when the reader of its output goes away early, and leaves nothing behind', async () => {
+    await hackedRepo();
+    for (let i = 0; i < 40; i++) await repo.commitFiles(`hack ${i}`, { 'rl/compute_reward.py': `def compute_reward(t):\n    return ${i}\n` });
+    const child = spawn(process.execPath, [SELFMOD_BIN, 'scan', repo.root, '--format', 'json'], {
+      env: { PATH: process.env['PATH'] ?? '', HOME: scratch, TMPDIR: scratch },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(1);
+    expect((await readdir(scratch)).filter((name) => name.startsWith('selfmod-'))).toEqual([]);
+  });
+
+  it('exits 2 when its output cannot be written', async () => {
+    await hackedRepo();
+    const result = await runCli(['scan', repo.root, '--output', '/dev/full/report.json']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^selfmod: \/dev\/full\/report\.json: cannot write the report \(/);
   });
 
   it('says so when the path is not a git repository', async () => {
