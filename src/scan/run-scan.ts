@@ -131,7 +131,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
         }
       }
       if (options.workingTree) {
-        for (const change of await readWorkingTreeChanges(repo, blobs, head, (message) => warnings.push(message))) {
+        for (const change of await readWorkingTreeChanges(repo, blobs, head, (message) => warnings.push(message), sinceCommit)) {
           await check(change);
         }
       }

@@ -1,19 +1,21 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SelfmodError } from '../errors.js';
 import type { IgnoreRules } from './ignore-rules.js';
 
-/** Files listed at most; past this the walk stops and says so. */
-const MAX_UNTRACKED_FILES = 200_000;
+/** Files listed at most; past this the scan stops with an error rather than skip the rest. */
+export const MAX_UNTRACKED_FILES = 1_000_000;
 
 /**
- * Lists the files in the working tree that the index does not hold and HEAD's ignore rules do not
- * exclude, by walking the tree ourselves rather than asking git (which would read every `.gitignore`
+ * Lists the files in the working tree that the index does not hold and the committed ignore rules do
+ * not exclude, by walking the tree ourselves rather than asking git (which would read every `.gitignore`
  * on disk, blocking on a FIFO planted there). `.git` entries are skipped wherever they are, so files
  * inside a nested repository are listed like any others. Symlinks are listed, not followed.
  */
 export async function walkUntracked(
   root: string,
   tracked: ReadonlySet<string>,
+  submodules: ReadonlySet<string>,
   ignore: IgnoreRules,
   warn: (message: string) => void,
 ): Promise<string[]> {
@@ -23,12 +25,22 @@ export async function walkUntracked(
     for (let slash = path.indexOf('/'); slash !== -1; slash = path.indexOf('/', slash + 1)) trackedDirectories.add(path.slice(0, slash));
   }
   const walk = async (directory: string): Promise<void> => {
-    const entries = await readdir(directory === '' ? root : join(root, directory), { withFileTypes: true }).catch(() => []);
+    const entries = await readdir(directory === '' ? root : join(root, directory), { withFileTypes: true }).catch(
+      (error: NodeJS.ErrnoException) => {
+        // Root reads anything; for anyone else an unreadable directory is a place files could hide.
+        warn(`cannot list ${directory === '' ? 'the top directory' : directory} in the working tree: ${error.code ?? error.message}`);
+        return [];
+      },
+    );
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
-      if (found.length >= MAX_UNTRACKED_FILES) return;
+      if (found.length >= MAX_UNTRACKED_FILES) {
+        throw new SelfmodError('limit', `more than ${MAX_UNTRACKED_FILES} untracked files in the working tree; the scan stopped rather than skip some`);
+      }
       if (entry.name === '.git') continue;
       const path = directory === '' ? entry.name : `${directory}/${entry.name}`;
+      // A submodule's checkout is its own repository, recorded here as one commit id.
+      if (submodules.has(path)) continue;
       if (entry.isDirectory()) {
         // git keeps looking inside an ignored directory only for files it already tracks.
         if (ignore.isIgnored(path, true) && !trackedDirectories.has(path)) continue;
@@ -39,6 +51,5 @@ export async function walkUntracked(
     }
   };
   await walk('');
-  if (found.length >= MAX_UNTRACKED_FILES) warn(`more than ${MAX_UNTRACKED_FILES} untracked files: the rest were not scanned`);
   return found;
 }

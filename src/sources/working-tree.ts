@@ -25,6 +25,10 @@ interface Versions {
   readonly head: TreeEntry | undefined;
   readonly index: TreeEntry | undefined;
   readonly worktree: WorktreeEntry;
+  /** `mode:id` of each version, null where the file is absent: equal ids mean equal files. */
+  readonly headId: string | null;
+  readonly indexId: string | null;
+  readonly worktreeId: string | null;
 }
 
 /**
@@ -37,15 +41,19 @@ export async function readWorkingTreeChanges(
   blobs: BlobReader,
   head: string | null,
   warn: (message: string) => void,
+  /** Whose `.gitignore` files decide what is ignored: the scan's base revision, else HEAD. */
+  ignoreRevision: string | null = null,
 ): Promise<Change[]> {
-  const [headTree, index, format] = await Promise.all([
+  const [headTree, index, format, ignoreTree] = await Promise.all([
     head ? listTree(repo, head) : Promise.resolve(new Map<string, TreeEntry>()),
     listIndex(repo),
     objectFormat(repo),
+    ignoreRevision && ignoreRevision !== head ? listTree(repo, ignoreRevision) : Promise.resolve(null),
   ]);
-  const ignore = await committedIgnoreRules(blobs, headTree);
+  const ignore = await committedIgnoreRules(blobs, ignoreTree ?? headTree);
   await warnAboutLocalExcludes(repo.gitDir, warn);
-  const untracked = await walkUntracked(repo.root, new Set(index.keys()), ignore, warn);
+  const gitlinks = new Set([...index].filter(([, entry]) => entry.mode === GITLINK_MODE).map(([path]) => path));
+  const untracked = await walkUntracked(repo.root, new Set(index.keys()), gitlinks, ignore, warn);
   const paths = new Set<string>();
   for (const [path, entry] of headTree) if (entry.mode !== GITLINK_MODE) paths.add(path);
   for (const [path, entry] of index) if (entry.mode !== GITLINK_MODE) paths.add(path);
@@ -53,16 +61,20 @@ export async function readWorkingTreeChanges(
   const parents = new ParentCheck(repo.root);
   const sorted = [...paths].sort();
   const read = await mapConcurrent(sorted, 8, async (path): Promise<Versions | null> => {
-    const item = {
+    const headEntry = headTree.get(path);
+    const indexEntry = index.get(path);
+    const worktree = await readWorktreeEntry(repo.root, path, format, MAX_DIFFED_FILE_BYTES, parents);
+    const item: Versions = {
       path,
-      head: headTree.get(path),
-      index: index.get(path),
-      worktree: await readWorktreeEntry(repo.root, path, format, MAX_DIFFED_FILE_BYTES, parents),
+      head: headEntry,
+      index: indexEntry,
+      worktree,
+      headId: headEntry ? `${headEntry.mode}:${headEntry.sha}` : null,
+      indexId: indexEntry ? `${indexEntry.mode}:${indexEntry.sha}` : null,
+      worktreeId: worktreeIdentity(worktree),
     };
-    const headId = item.head ? `${item.head.mode}:${item.head.sha}` : null;
-    const indexId = item.index ? `${item.index.mode}:${item.index.sha}` : null;
     // Unchanged files are dropped at once, so memory holds only what changed.
-    return headId === worktreeIdentity(item.worktree) && (indexId === null || indexId === headId) ? null : item;
+    return item.headId === item.worktreeId && item.indexId === item.headId ? null : item;
   });
   const versions = read.filter((item): item is Versions => item !== null);
 
@@ -71,20 +83,17 @@ export async function readWorkingTreeChanges(
   const added: FileVersion[] = [];
   for (const item of versions) {
     if (item.worktree.kind === 'unreadable') warn(`cannot read ${item.path} in the working tree: ${item.worktree.reason}`);
-    const headId = item.head ? `${item.head.mode}:${item.head.sha}` : null;
-    const worktreeId = worktreeIdentity(item.worktree);
-    const indexId = item.index ? `${item.index.mode}:${item.index.sha}` : null;
-    if (headId !== worktreeId) {
+    if (item.headId !== item.worktreeId) {
       const before = item.head ? await blobVersion(blobs, item.path, item.head) : null;
       const after = worktreeVersion(item.path, item.worktree);
       if (before && !after) deleted.push(before);
       else if (!before && after) added.push(after);
       else changes.push(changeFromVersions({ before, after, origin: WORKTREE }));
     }
-    if (item.index && indexId !== headId && indexId !== worktreeId) {
-      // Staged, then changed again on disk: the staged version is an edit of its own.
+    if (item.indexId !== item.headId && item.indexId !== item.worktreeId) {
+      // A staged version (or a staged deletion) that the file on disk no longer shows: an edit of its own.
       const before = item.head ? await blobVersion(blobs, item.path, item.head) : null;
-      const after = await blobVersion(blobs, item.path, item.index);
+      const after = item.index ? await blobVersion(blobs, item.path, item.index) : null;
       changes.push(changeFromVersions({ before, after, origin: INDEX }));
     }
   }
@@ -155,7 +164,7 @@ function pairRenames(deleted: FileVersion[], added: FileVersion[]): Change[] {
   return changes;
 }
 
-/** HEAD's committed `.gitignore` files, shallowest first (see IgnoreRules). */
+/** The committed `.gitignore` files of a tree, shallowest first (see IgnoreRules). */
 async function committedIgnoreRules(blobs: BlobReader, headTree: ReadonlyMap<string, TreeEntry>): Promise<IgnoreRules> {
   const rules = new IgnoreRules();
   const files = [...headTree.entries()]

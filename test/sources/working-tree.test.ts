@@ -16,11 +16,11 @@ afterEach(async () => {
   await repo?.cleanup();
 });
 
-async function workingTree(): Promise<{ changes: Change[]; warnings: string[] }> {
+async function workingTree(ignoreRevision: string | null = null): Promise<{ changes: Change[]; warnings: string[] }> {
   const opened = await openRepository(repo.root);
   blobs = new BlobReader(opened.invocation);
   const warnings: string[] = [];
-  const changes = await readWorkingTreeChanges(opened, blobs, await headCommit(opened), (message) => warnings.push(message));
+  const changes = await readWorkingTreeChanges(opened, blobs, await headCommit(opened), (message) => warnings.push(message), ignoreRevision);
   return { changes, warnings };
 }
 
@@ -145,5 +145,39 @@ describe('readWorkingTreeChanges', () => {
       expect(find(changes, 'secret.py')).toBeDefined();
       expect(warnings.some((warning) => warning.includes('secret.py'))).toBe(true);
     }
+  });
+
+  it('reports a staged deletion that the file on disk does not show', async () => {
+    repo = await createTestRepo();
+    await repo.commitFiles('init', { 'kill_switch.sh': '#!/bin/sh\nkill "$PID"\n' });
+    await repo.git(['rm', '--quiet', '--cached', 'kill_switch.sh']);
+    const { changes } = await workingTree();
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatchObject({ file: 'kill_switch.sh', kind: 'deleted', origin: { kind: 'working-tree', area: 'index' } });
+  });
+
+  it('does not list the files of a submodule checkout as untracked', async () => {
+    const inner = await createTestRepo();
+    try {
+      await inner.commitFiles('inner', { 'tests/test_a.py': 'def test_a():\n    assert True\n' });
+      repo = await createTestRepo();
+      await repo.commitFiles('init', { 'README.md': 'x\n' });
+      await repo.git(['-c', 'protocol.file.allow=always', 'submodule', '--quiet', 'add', inner.root, 'sub']);
+      await repo.commit('add submodule');
+      const { changes } = await workingTree();
+      expect(changes.map((change) => change.file)).toEqual([]);
+    } finally {
+      await inner.cleanup();
+    }
+  });
+
+  it('applies the ignore rules of the revision it is told to, not ones committed since', async () => {
+    repo = await createTestRepo();
+    const base = await repo.commitFiles('init', { '.gitignore': 'cache/\n', 'a.py': 'x\n' });
+    await repo.commitFiles('hide', { '.gitignore': 'cache/\n*.secret.py\n' }, { author: 'Agent' });
+    await repo.write({ 'hook.secret.py': 'import os\n' });
+    expect((await workingTree()).changes.map((change) => change.file)).toEqual([]);
+    blobs?.close();
+    expect((await workingTree(base)).changes.map((change) => change.file)).toEqual(['hook.secret.py']);
   });
 });
