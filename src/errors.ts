@@ -12,13 +12,6 @@ export class SelfmodError extends Error {
   }
 }
 
-/** A flag or argument that cannot be used as given. */
-export class UsageError extends SelfmodError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('usage', message, options);
-  }
-}
-
 /** A rule or config file that cannot be loaded; carries where the problem is. */
 export class RuleFileError extends SelfmodError {
   readonly file: string;

@@ -1,8 +1,12 @@
 import { structuredPatch } from 'diff';
 import type { DiffLine, Hunk } from './change.js';
 
-/** Edit distance past which we stop looking for a minimal diff and show a whole-file replacement. */
-const MAX_EDIT_LENGTH = 20_000;
+/**
+ * Edit distance, and time, past which we stop looking for a minimal diff and show a whole-file
+ * replacement: every line still appears, as removed and added, so nothing goes unchecked.
+ */
+const MAX_EDIT_LENGTH = 5_000;
+const MAX_DIFF_MS = 1_000;
 
 /**
  * Diffs two versions of a text file into hunks with line numbers, in git's conventions (three lines
@@ -12,7 +16,7 @@ export function diffTexts(oldText: string | null, newText: string | null): Hunk[
   const before = oldText ?? '';
   const after = newText ?? '';
   if (before === after) return [];
-  const patch = structuredPatch('a', 'b', before, after, '', '', { context: 3, maxEditLength: MAX_EDIT_LENGTH });
+  const patch = structuredPatch('a', 'b', before, after, '', '', { context: 3, maxEditLength: MAX_EDIT_LENGTH, timeout: MAX_DIFF_MS });
   if (!patch) return [wholeFileHunk(before, after)];
   return patch.hunks.map((hunk) =>
     toHunk(

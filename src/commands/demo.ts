@@ -34,7 +34,9 @@ export async function demoCommand(flags: { output: string; keep?: boolean }, io:
     narration.push(c.bold(`Scanning with: selfmod scan ${root} --since ${base.slice(0, 12)}`), '');
     await writeOut(io.stdout, `${narration.join('\n')}\n`);
 
-    const report = materializeReport(await runScan(scanOptionsFor(root, { since: base })));
+    const result = await runScan(scanOptionsFor(root, { since: base }));
+    const report = materializeReport(result);
+    if (result.failure !== null) throw result.failure;
     await writeJsonReport(flags.output, report, report.incidents);
     await writeOut(io.stdout, formatTextReport(report, { color: io.color }));
 

@@ -1,24 +1,16 @@
 import { createColors } from 'picocolors';
-import { builtinRulesDirectory, parseRules, readRuleTexts } from '../engine/load-rules.js';
+import { parseRules, readRuleTexts } from '../engine/load-rules.js';
 import { testRuleExamples } from '../engine/rule-tester.js';
-import { join } from 'node:path';
+import { readBuiltinRuleTexts } from '../scan/assemble-rules.js';
 import { writeOut, type CommandIo } from './io.js';
-
-async function loadRules(paths: readonly string[], useDefaultRules: boolean) {
-  const builtin = builtinRulesDirectory();
-  const texts = [
-    ...(useDefaultRules ? await readRuleTexts([builtin], join(builtin, '..')) : []),
-    ...(await readRuleTexts(paths)),
-  ];
-  return parseRules(texts);
-}
 
 /** `selfmod rules list`: one line per rule, or the definitions as JSON. */
 export async function rulesListCommand(
   flags: { rules: string[]; defaultRules: boolean; format?: 'text' | 'json' },
   io: CommandIo,
 ): Promise<number> {
-  const rules = await loadRules(flags.rules, flags.defaultRules);
+  // What a scan would load: the config guard is always among them.
+  const rules = parseRules([...(await readBuiltinRuleTexts(flags.defaultRules)), ...(await readRuleTexts(flags.rules))]);
   if (flags.format === 'json') {
     await writeOut(io.stdout, `${JSON.stringify(rules, null, 2)}\n`);
     return 0;
@@ -41,7 +33,8 @@ export async function rulesTestCommand(
   io: CommandIo,
 ): Promise<number> {
   const c = createColors(io.color);
-  const rules = await loadRules(paths, flags.defaultRules || paths.length === 0);
+  const builtin = flags.defaultRules || paths.length === 0 ? await readBuiltinRuleTexts(true) : [];
+  const rules = parseRules([...builtin, ...(await readRuleTexts(paths))]);
   const outcomes = await testRuleExamples(rules);
   const failures = outcomes.filter((outcome) => !outcome.isOk);
   const lines = failures.map((outcome) => c.red(`FAIL ${outcome.ruleId} (${outcome.source}): ${outcome.problem}`));

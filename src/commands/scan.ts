@@ -22,7 +22,7 @@ export interface ScanFlags {
 
 /** `selfmod scan [path]`: returns 0 (clean), 1 (incidents at or above --fail-on) or 2 (error). */
 export async function scanCommand(
-  path: string | undefined,
+  path: string,
   flags: ScanFlags,
   io: CommandIo,
   signal?: AbortSignal,
@@ -32,7 +32,7 @@ export async function scanCommand(
   let result;
   try {
     result = await runScan({
-      path: path ?? '.',
+      path,
       since: flags.since ?? null,
       history: flags.history,
       workingTree: flags.workingTree,
@@ -40,14 +40,15 @@ export async function scanCommand(
       useDefaultRules: flags.defaultRules,
       configFile: flags.config ?? null,
       failOn: flags.failOn ?? null,
-      onProgress: (done, total) => progress.update(done, total),
+      // Counting the commits costs a walk of the history: only worth it when someone watches.
+      ...(io.stderr.isTTY ? { onProgress: (done: number, total: number) => progress.update(done, total) } : {}),
       ...(signal ? { signal } : {}),
     });
   } catch (error) {
     progress.clear();
     if (flags.output && error instanceof SelfmodError) {
       // A CI step that reads the report must not find an old one from an earlier run.
-      await writeJsonReport(flags.output, failedReport(path ?? '.', flags, startedAt, error), []).catch(() => undefined);
+      await writeJsonReport(flags.output, failedReport(path, flags, startedAt, error), []).catch(() => undefined);
     }
     throw error;
   }

@@ -57,7 +57,7 @@ export interface IncidentInput {
   readonly messageTemplate: string;
   readonly change: Change;
   /** The lines that matched, or null when the whole change did. */
-  readonly lines: ReadonlySet<DiffLine> | readonly DiffLine[] | null;
+  readonly lines: readonly DiffLine[] | null;
   readonly allChangedLines: readonly DiffLine[];
   readonly scopes: readonly string[];
   /** The change's diff, rendered once for all the incidents it raises. */
@@ -66,7 +66,7 @@ export interface IncidentInput {
 
 export function makeIncident(input: IncidentInput): Incident {
   const { change } = input;
-  const matched = input.lines === null ? input.allChangedLines : [...input.lines];
+  const matched = input.lines ?? input.allChangedLines;
   const evidence = matched.slice(0, MAX_EVIDENCE_LINES).map(toEvidence);
   const source = toSource(change);
   const { diff } = input;

@@ -11,10 +11,6 @@ export function severityRank(severity: Severity): number {
   return SEVERITIES.indexOf(severity);
 }
 
-export function isSeverity(value: string): value is Severity {
-  return (SEVERITIES as readonly string[]).includes(value);
-}
-
 /** A regular expression on changed lines, as written in a rule file. */
 export interface LinePatternSpec {
   readonly pattern: string;

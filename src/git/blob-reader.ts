@@ -107,6 +107,24 @@ export class BlobReader {
     });
   }
 
+  /**
+   * The id git would give the object's content (`blob <size>\0` then the bytes, hashed with the
+   * repository's algorithm), computed while streaming; null when missing. Equal to the name the
+   * object was asked by, unless its file was rewritten.
+   */
+  async contentId(name: string, algorithm: 'sha1' | 'sha256'): Promise<string | null> {
+    const hash = createHash(algorithm);
+    let isMissing = false;
+    return this.request<string | null>(name, {
+      onHeader: (type, size) => {
+        isMissing = type === 'missing';
+        hash.update(`${type} ${size}\0`);
+      },
+      onData: (chunk) => hash.update(chunk),
+      finish: () => (isMissing ? null : hash.digest('hex')),
+    });
+  }
+
   /** The first `count` bytes and the full size; null when missing. */
   async head(name: string, count: number): Promise<{ bytes: Buffer; size: number } | null> {
     const chunks: Buffer[] = [];

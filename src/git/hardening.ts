@@ -28,8 +28,6 @@ const FIXED_OVERRIDES: ReadonlyArray<readonly [string, string]> = [
   // git's cache of inflated delta bases (96 MB by default, per process) is most of git's memory in
   // a long history; 16 MB costs no measurable time for a log walked in order.
   ['core.deltaBaseCacheLimit', '16m'],
-  
-  
   // A commit-graph file is a cache git trusts without checking: a forged one gives a commit other
   // parents (skipping the commit that made an edit) or another tree. Commits are read from objects.
   ['core.commitGraph', 'false'],

@@ -40,10 +40,8 @@ export async function openRepository(path: string): Promise<Repository> {
   const bootstrap = hardenedEnvironment({ gitDir: join(root, '.git'), workTree: root }, configOverrides([]));
   let gitDir: string;
   try {
-    const [, result] = await Promise.all([
-      assertGitVersion({ cwd: root, env: bootstrap }),
-      runGit({ cwd: root, env: bootstrap }, ['rev-parse', '--absolute-git-dir']),
-    ]);
+    await assertGitVersion({ cwd: root, env: bootstrap });
+    const result = await runGit({ cwd: root, env: bootstrap }, ['rev-parse', '--absolute-git-dir']);
     gitDir = result.stdout.toString('utf8').trim();
   } catch (error) {
     if (error instanceof RepositoryError) throw error;

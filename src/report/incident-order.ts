@@ -18,8 +18,9 @@ export function incidentSortKey(incident: Incident): IncidentSortKey {
     category: incident.category,
     file: incident.file,
     ruleId: incident.ruleId,
-    // Commits sort by date; the working tree comes after every commit.
-    source: source.kind === 'commit' ? `0${source.date}${source.sha}` : `1${source.area}`,
+    // Commits sort by time (dates carry their author's time zone, so compare instants); the working
+    // tree comes after every commit.
+    source: source.kind === 'commit' ? `0${String(Date.parse(source.date) || 0).padStart(16, '0')}${source.sha}` : `1${source.area}`,
     id: incident.id,
   };
 }

@@ -23,10 +23,15 @@ export interface RuleSetOptions {
 
 export interface RuleSet {
   readonly rules: CompiledRule[];
-  readonly definitions: RuleDefinition[];
   /** From the configs, when the command line did not set it. */
   readonly failOn: Severity | null;
-  readonly warnings: string[];
+}
+
+/** The repository a scan reads its own `.selfmod.yml` from, at the base revision. */
+export interface BaseRevision {
+  readonly repo: Repository;
+  readonly blobs: BlobReader;
+  readonly commit: string;
 }
 
 /** Where the protected rule lives among the built-ins; it is loaded even with --no-default-rules. */
@@ -37,27 +42,17 @@ const PROTECTED_RULE_FILE = join('oversight', 'selfmod-config-edited.yml');
  * `.selfmod.yml` as it was at the base revision. The repository's config is never read from the
  * range being scanned or the working tree: an edit cannot weaken the checks that judge it.
  */
-export async function assembleRules(
-  options: RuleSetOptions,
-  repo: Repository | null,
-  blobs: BlobReader | null,
-  baseCommit: string | null,
-): Promise<RuleSet> {
-  const warnings: string[] = [];
+export async function assembleRules(options: RuleSetOptions, base: BaseRevision | null): Promise<RuleSet> {
   const cliConfig = options.configFile ? await readConfigFile(options.configFile) : null;
-  const repoConfig = repo && blobs && baseCommit ? await readRepositoryConfig(blobs, baseCommit) : null;
+  const repoConfig = base ? await readRepositoryConfig(base.blobs, base.commit) : null;
   const configs = [repoConfig, cliConfig].filter((config): config is LoadedConfig => config !== null);
 
   const useDefaults = options.useDefaultRules && configs.every((loaded) => loaded.config.defaultRules !== false);
-  const builtinDirectory = builtinRulesDirectory();
-  const texts: RuleText[] = await readRuleTexts(
-    useDefaults ? [builtinDirectory] : [join(builtinDirectory, PROTECTED_RULE_FILE)],
-    join(builtinDirectory, '..'),
-  );
+  const texts: RuleText[] = await readBuiltinRuleTexts(useDefaults);
   texts.push(...(await readRuleTexts(options.ruleFiles)));
   if (cliConfig) texts.push(...(await readRuleTexts(cliConfig.config.rules ?? [])));
   const repoRulePaths = repoConfig?.config.rules ?? [];
-  if (repo && baseCommit && repoConfig) texts.push(...(await readRepositoryRuleTexts(repo, blobs!, baseCommit, repoConfig)));
+  if (base && repoConfig) texts.push(...(await readRepositoryRuleTexts(base, repoConfig)));
 
   const definitions = parseRules(texts).map((rule) =>
     PROTECTED_RULE_IDS.has(rule.id) && repoRulePaths.length > 0 ? guardPaths(rule, repoRulePaths) : rule,
@@ -71,7 +66,13 @@ export async function assembleRules(
   }
   const active = definitions.filter((rule) => !disabled.has(rule.id));
   const failOn = cliConfig?.config.failOn ?? repoConfig?.config.failOn ?? null;
-  return { rules: compileRules(active, severities), definitions: active, failOn, warnings };
+  return { rules: compileRules(active, severities), failOn };
+}
+
+/** The built-in rules, or with `useDefaults` false only the rule that guards the config (always on). */
+export function readBuiltinRuleTexts(useDefaults: boolean): Promise<RuleText[]> {
+  const directory = builtinRulesDirectory();
+  return readRuleTexts(useDefaults ? [directory] : [join(directory, PROTECTED_RULE_FILE)], join(directory, '..'));
 }
 
 async function readRepositoryConfig(blobs: BlobReader, baseCommit: string): Promise<LoadedConfig | null> {
@@ -80,12 +81,7 @@ async function readRepositoryConfig(blobs: BlobReader, baseCommit: string): Prom
   return parseConfig(text, `${REPOSITORY_CONFIG_FILE} (at ${baseCommit.slice(0, 12)})`);
 }
 
-async function readRepositoryRuleTexts(
-  repo: Repository,
-  blobs: BlobReader,
-  baseCommit: string,
-  loaded: LoadedConfig,
-): Promise<RuleText[]> {
+async function readRepositoryRuleTexts({ repo, blobs, commit: baseCommit }: BaseRevision, loaded: LoadedConfig): Promise<RuleText[]> {
   const texts: RuleText[] = [];
   for (const [index, path] of (loaded.config.rules ?? []).entries()) {
     const files = (await listFilesAtRevision(repo, baseCommit, path)).filter((file) => /\.ya?ml$/.test(file));

@@ -70,8 +70,8 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       options.since === null ? null : resolveSince(repo, options.since),
       isShallowRepository(repo),
     ]);
-    const ruleSet = await assembleRules(options, repo, blobs, sinceCommit);
-    const warnings = [...ruleSet.warnings];
+    const ruleSet = await assembleRules(options, sinceCommit ? { repo, blobs, commit: sinceCommit } : null);
+    const warnings: string[] = [];
     if (shallow) warnings.push('the repository is a shallow clone: history before its oldest commit was not scanned, and that commit shows as adding every file');
     if (options.since === null && options.history) {
       warnings.push('no --since: the repository\'s .selfmod.yml was not read, because no base revision predates the changes it would judge');

@@ -10,7 +10,6 @@ import type { Repository } from '../git/repository.js';
 import { streamGitLines } from '../git/run-git.js';
 import { logFormat, parseGitLog, type PatchSection, type RawEntry } from './git-log-parser.js';
 import { pathsIntroducedByOctopus } from './octopus-merges.js';
-import { gitObjectHash } from './worktree-file.js';
 
 /** Largest blob read whole: for scopes, symlink targets and files git wrongly calls binary. */
 export const MAX_TEXT_BLOB_BYTES = 16 * 1024 * 1024;
@@ -25,7 +24,7 @@ export interface HistoryRange {
 
 /**
  * git log's arguments: every commit, renames found, merges shown as what the merge itself changed
- * (or, for `firstParentOf`, one merge against its first parent, limited to `paths`).
+ * (or, with `only`, that one commit against its first parent, limited to `paths`).
  */
 export function historyLogArgs(
   range: HistoryRange,
@@ -75,22 +74,16 @@ export async function* readHistoryChanges(
       yield await buildCommitChange(event.commit, event.entry, event.sections, blobs);
       continue;
     }
-    if (event.commit.parents.length > 2) yield* readOctopusChanges(repo, blobs, range, event.commit, marker);
+    if (event.commit.parents.length > 2) yield* readOctopusChanges(repo, blobs, event.commit, marker);
     onCommit?.(event.commit);
   }
 }
 
 /** An octopus merge's own edits, shown against its first parent (see pathsIntroducedByOctopus). */
-async function* readOctopusChanges(
-  repo: Repository,
-  blobs: BlobReader,
-  range: HistoryRange,
-  commit: CommitOrigin,
-  marker: string,
-): AsyncGenerator<Change> {
+async function* readOctopusChanges(repo: Repository, blobs: BlobReader, commit: CommitOrigin, marker: string): AsyncGenerator<Change> {
   const paths = await pathsIntroducedByOctopus(repo, commit.sha, commit.parents);
   if (paths.length === 0) return;
-  const lines = streamGitLines(repo.invocation, historyLogArgs(range, marker, { commit: commit.sha, paths }));
+  const lines = streamGitLines(repo.invocation, historyLogArgs({ head: commit.sha, exclude: [] }, marker, { commit: commit.sha, paths }));
   for await (const event of parseGitLog(lines, marker)) {
     if (event.kind === 'file') yield await buildCommitChange(event.commit, event.entry, event.sections, blobs);
   }
@@ -210,10 +203,8 @@ async function readIfText(blobs: BlobReader, side: { name: string; path: string 
  */
 async function assertObjectsIntact(blobs: BlobReader, commit: CommitOrigin, entry: RawEntry): Promise<void> {
   for (const sha of [entry.oldSha, entry.newSha]) {
-    const bytes = await blobs.read(sha, Number.MAX_SAFE_INTEGER);
-    if (bytes === null) continue;
-    const actual = gitObjectHash(bytes, sha.length === 64 ? 'sha256' : 'sha1');
-    if (actual !== sha) {
+    const actual = await blobs.contentId(sha, sha.length === 64 ? 'sha256' : 'sha1');
+    if (actual !== null && actual !== sha) {
       throw new SelfmodError(
         'integrity',
         `object ${sha} (${entry.newPath} in commit ${commit.sha.slice(0, 12)}) does not hold the content its id names: the repository's object store was altered (git fsck shows more)`,
