@@ -16,7 +16,7 @@ export interface ExampleOutcome {
 }
 
 /** Bytes that every detector calls binary, whatever their length: each byte of `content` and a NUL. */
-function binaryStandIn(content: string): Buffer {
+export function binaryStandIn(content: string): Buffer {
   const text = Buffer.from(content);
   const bytes = Buffer.alloc(text.length * 2 + 1);
   text.forEach((byte, index) => (bytes[index * 2 + 1] = byte));
