@@ -56,7 +56,44 @@ export function compileGlob(pattern: string): (path: string) => boolean {
   const alternatives = [...globs].map((glob) => globToRegExpSource(glob, pattern, groupNames));
   // `s`: git allows newlines in file names, and `.` must not stop at one. `u`: `?` is one code point.
   const regex = new RegExp(`^(?:${alternatives.join('|')})$`, 'su');
-  return (path) => regex.test(path);
+  // Most paths fail on a literal the pattern needs (`.py`, `reward`): test that cheaply first.
+  const literals = [...globs].map(longestLiteral);
+  if (literals.some((literal) => literal.length < 2)) return (path) => regex.test(path);
+  return (path) => literals.some((literal) => path.includes(literal)) && regex.test(path);
+}
+
+/**
+ * The longest run of ordinary characters within one segment of a glob: any path the glob matches
+ * contains it. Runs stop at wildcards, classes and `/` (a `**` may stand for no directory at all).
+ */
+function longestLiteral(glob: string): string {
+  let longest = '';
+  let current = '';
+  for (let i = 0; i < glob.length; i++) {
+    const char = glob[i] as string;
+    if (char === '\\' && i + 1 < glob.length) {
+      current += glob[++i];
+    } else if ('*?[]{}/'.includes(char)) {
+      if (current.length > longest.length) longest = current;
+      current = '';
+      if (char === '[') i = endOfClass(glob, i);
+    } else {
+      current += char;
+    }
+  }
+  return current.length > longest.length ? current : longest;
+}
+
+/** Index of the `]` closing the class opened at `open` (a `]` first in the class is literal). */
+function endOfClass(glob: string, open: number): number {
+  let i = open + 1;
+  if (glob[i] === '!' || glob[i] === '^') i++;
+  if (glob[i] === ']') i++;
+  for (; i < glob.length; i++) {
+    if (glob[i] === '\\') i++;
+    else if (glob[i] === ']') return i;
+  }
+  return glob.length;
 }
 
 // ---------------------------------------------------------------------------------------------------

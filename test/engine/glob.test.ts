@@ -228,6 +228,51 @@ describe('compileGlob: wildcards', () => {
   });
 });
 
+describe('compileGlob: paths built from the pattern always match', () => {
+  // Each token is a piece of glob and a way to produce text it matches; a pattern is a run of tokens
+  // and a path is what they produce. No path made this way may be rejected (by the literal prefilter
+  // or anything else).
+  const random = seededRandom(11);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const letters = ['a', 'b', 'r', 'e', 'w', 'd', '.', '_'];
+  const word = (min: number) => Array.from({ length: min + Math.floor(random() * 4) }, () => pick(letters)).join('');
+  const tokens: Array<() => [string, string]> = [
+    () => {
+      const text = word(1);
+      return [text, text];
+    },
+    () => ['?', pick(letters)],
+    () => ['*', word(0)],
+    () => ['[ab]', pick(['a', 'b'])],
+    () => ['[!a]', pick(['b', 'r', '.'])],
+    () => ['[]r]', pick([']', 'r'])],
+    () => ['\\*', '*'],
+    () => {
+      const alternatives = [word(1), word(1), word(1)];
+      return [`{${alternatives.join(',')}}`, pick(alternatives)];
+    },
+  ];
+  it('accepts every path generated from a random pattern', () => {
+    for (let round = 0; round < 3000; round++) {
+      const segments = Array.from({ length: 1 + Math.floor(random() * 3) }, () =>
+        Array.from({ length: 1 + Math.floor(random() * 3) }, () => pick(tokens)()),
+      );
+      const pattern = segments.map((segment) => segment.map(([glob]) => glob).join('')).join('/');
+      const path = segments.map((segment) => segment.map(([, text]) => text).join('')).join('/');
+      if (path.split('/').some((segment) => segment === '')) continue;
+      let matches: (path: string) => boolean;
+      try {
+        matches = compileGlob(pattern);
+      } catch (error) {
+        // Too many brace alternatives: a pattern the compiler refuses, not one it gets wrong.
+        expect(error).toBeInstanceOf(GlobSyntaxError);
+        continue;
+      }
+      expect({ pattern, path, isMatch: matches(path) }).toEqual({ pattern, path, isMatch: true });
+    }
+  });
+});
+
 describe('compileGlob: character classes', () => {
   it('matches a listed character', () => {
     expectMatches('reward_[abc].py', ['reward_a.py', 'reward_c.py'], ['reward_d.py', 'reward_.py', 'reward_ab.py']);
