@@ -23,6 +23,9 @@ export class IncidentSpool {
   private readonly fd: number;
   private readonly entries: SpoolEntry[] = [];
   private size = 0;
+  /** Text not yet written: incidents go to disk a megabyte at a time, not one system call each. */
+  private pending: string[] = [];
+  private pendingBytes = 0;
   private isClosed = false;
   readonly bySeverity: Record<Severity, number>;
   readonly byCategory: Record<Category, number>;
@@ -39,12 +42,23 @@ export class IncidentSpool {
 
   add(incident: Incident): void {
     // Stored as it will be written, so writing the report copies text instead of re-encoding it.
-    const bytes = Buffer.from(`${formatIncidentJson(incident)}\n`, 'utf8');
-    writeSync(this.fd, bytes, 0, bytes.length, this.size);
-    this.entries.push({ key: incidentSortKey(incident), offset: this.size, length: bytes.length - 1 });
-    this.size += bytes.length;
+    const text = `${formatIncidentJson(incident)}\n`;
+    const length = Buffer.byteLength(text);
+    this.entries.push({ key: incidentSortKey(incident), offset: this.size, length: length - 1 });
+    this.size += length;
+    this.pending.push(text);
+    this.pendingBytes += length;
+    if (this.pendingBytes >= 1 << 20) this.flush();
     this.bySeverity[incident.severity]++;
     this.byCategory[incident.category]++;
+  }
+
+  private flush(): void {
+    if (this.pendingBytes === 0) return;
+    const bytes = Buffer.from(this.pending.join(''), 'utf8');
+    writeSync(this.fd, bytes, 0, bytes.length, this.size - bytes.length);
+    this.pending = [];
+    this.pendingBytes = 0;
   }
 
   /** True when an incident at or above `threshold` was added. */
@@ -64,6 +78,7 @@ export class IncidentSpool {
 
   /** The incidents in report order as formatIncidentJson wrote them. */
   *formattedInOrder(): Generator<string> {
+    this.flush();
     for (const entry of this.sorted()) {
       const buffer = Buffer.allocUnsafe(entry.length);
       readSync(this.fd, buffer, 0, entry.length, entry.offset);

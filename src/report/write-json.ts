@@ -8,16 +8,19 @@ import type { Report, ReportHeader } from './report.js';
 const INCIDENTS_TAIL = '"incidents": []\n}';
 
 /**
- * The report as JSON text in pieces: exactly `JSON.stringify(report, null, 2)` plus a newline, but
- * produced one incident at a time, so a report of any size is written without building one string.
+ * The report as JSON text in pieces: the header pretty-printed, then one incident per line, produced
+ * one incident at a time so a report of any size is written without building one string.
  */
 export function* jsonReportChunks(header: ReportHeader, incidents: Iterable<Incident>): Generator<string> {
   yield* jsonReportChunksFromFormatted(header, mapIterable(incidents, formatIncidentJson));
 }
 
-/** An incident as it stands in the report's `incidents` array: pretty-printed, indented one level. */
+/**
+ * An incident as it stands in the report's `incidents` array: one line each, so a report of
+ * thousands of incidents stays quick to write and easy to grep (`jq` pretty-prints it when wanted).
+ */
 export function formatIncidentJson(incident: Incident): string {
-  return JSON.stringify(incident, null, 2).replace(/\n/g, '\n    ');
+  return JSON.stringify(incident);
 }
 
 /** As jsonReportChunks, from incidents already formatted by formatIncidentJson. */

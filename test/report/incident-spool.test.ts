@@ -45,6 +45,23 @@ describe('IncidentSpool', () => {
     }
   });
 
+  it('keeps every incident when they pass through the disk in several writes', async () => {
+    const rules = compileRules([rule('a-low', 'low')]);
+    const big = Array.from({ length: 200 }, (_, i) => `line ${i} ${'x'.repeat(30)}`).join('\n');
+    const incidents = (
+      await Promise.all(
+        Array.from({ length: 300 }, (_, i) => checkChange(exampleToChange({ file: `f${i}.py`, before: `${big}\n`, after: `${big} ${i}\n` }), rules)),
+      )
+    ).flat();
+    const spool = new IncidentSpool();
+    try {
+      for (const incident of incidents) spool.add(incident);
+      expect([...spool.inOrder()]).toEqual([...incidents].sort(compareIncidents));
+    } finally {
+      spool.close();
+    }
+  });
+
   it('reports nothing at or above a threshold it has not seen', () => {
     const spool = new IncidentSpool();
     spool.close();
@@ -53,7 +70,7 @@ describe('IncidentSpool', () => {
 });
 
 describe('jsonReportChunks', () => {
-  it('writes exactly what JSON.stringify would, one incident at a time', async () => {
+  it('writes the report as JSON, one incident per line', async () => {
     const incidents = (await someIncidents()).sort(compareIncidents);
     const header = buildReportHeader({
       version: '1.2.3',
@@ -69,8 +86,12 @@ describe('jsonReportChunks', () => {
       ...emptyCounts(),
     });
     const report = assembleReport(header, incidents);
-    expect(formatJsonReport(report)).toBe(`${JSON.stringify(report, null, 2)}\n`);
+    const text = formatJsonReport(report);
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(report)));
+    const incidentLines = text.split('\n').filter((line) => line.startsWith('    {'));
+    expect(incidentLines).toHaveLength(incidents.length);
+    expect(incidentLines.map((line) => JSON.parse(line.trim().replace(/,$/, '')))).toEqual(JSON.parse(JSON.stringify(incidents)));
     const empty = assembleReport(header, []);
-    expect([...jsonReportChunks(header, [])].join('')).toBe(`${JSON.stringify(empty, null, 2)}\n`);
+    expect(JSON.parse([...jsonReportChunks(header, [])].join(''))).toEqual(JSON.parse(JSON.stringify(empty)));
   });
 });
