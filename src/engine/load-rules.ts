@@ -72,8 +72,12 @@ export function parseRules(
     const digest = digestText(text);
     if (seenTexts.has(digest)) continue;
     seenTexts.add(digest);
-    for (const document of documentsOf(file, text, cache)) {
-      const rule = parseRuleDocument(document);
+    const cached = cache.get(digest);
+    const documents = cached
+      ? cached.map(({ value, line }) => ({ file, value, line, locate: () => null }))
+      : parseYamlDocuments(text, file);
+    for (const document of documents) {
+      const rule = parseRuleDocument(document, cached !== undefined);
       const earlier = seen.get(rule.id);
       if (earlier) {
         throw new RuleFileError(
@@ -90,14 +94,9 @@ export function parseRules(
   return rules;
 }
 
-function documentsOf(file: string, text: string, cache: ReadonlyMap<string, ValidatedDocument[]>): YamlDocument[] {
-  const cached = cache.get(digestText(text));
-  if (!cached) return parseYamlDocuments(text, file);
-  return cached.map(({ value, line }) => ({ file, value, line, isValidated: true, locate: () => null }));
-}
-
-function parseRuleDocument(document: YamlDocument & { isValidated?: boolean }): RuleDefinition {
-  if (!document.isValidated) assertMatchesSchema(document, ruleSchema);
+/** `isValidated`: the document comes from the cache and already matched the schema. */
+function parseRuleDocument(document: YamlDocument, isValidated: boolean): RuleDefinition {
+  if (!isValidated) assertMatchesSchema(document, ruleSchema);
   const body = document.value as Omit<RuleDefinition, 'source'>;
   const rule: RuleDefinition = { ...body, source: { file: document.file, line: document.line } };
   try {

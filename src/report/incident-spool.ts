@@ -23,6 +23,8 @@ export class IncidentSpool {
   private readonly fd: number;
   private readonly entries: SpoolEntry[] = [];
   private size = 0;
+  /** The report is read up to three times (file, stdout, column widths): sort once. */
+  private isSorted = true;
   /** Text not yet written: incidents go to disk a megabyte at a time, not one system call each. */
   private pending: string[] = [];
   private pendingBytes = 0;
@@ -45,6 +47,7 @@ export class IncidentSpool {
     const text = `${formatIncidentJson(incident)}\n`;
     const length = Buffer.byteLength(text);
     this.entries.push({ key: incidentSortKey(incident), offset: this.size, length: length - 1 });
+    this.isSorted = false;
     this.size += length;
     this.pending.push(text);
     this.pendingBytes += length;
@@ -95,7 +98,8 @@ export class IncidentSpool {
   }
 
   private sorted(): SpoolEntry[] {
-    this.entries.sort((a, b) => compareIncidentKeys(a.key, b.key));
+    if (!this.isSorted) this.entries.sort((a, b) => compareIncidentKeys(a.key, b.key));
+    this.isSorted = true;
     return this.entries;
   }
 }
