@@ -42,7 +42,21 @@ export interface WorkingTreeOrigin {
   readonly area: 'worktree' | 'index';
 }
 
-export type ChangeOrigin = CommitOrigin | WorkingTreeOrigin;
+/** A change a live watcher saw happen, at the time it saw it. */
+export interface LiveOrigin {
+  readonly kind: 'live';
+  /** ISO 8601 time the change was seen. */
+  readonly at: string;
+}
+
+/** A change found by comparing the tree with a snapshot manifest taken earlier. */
+export interface SnapshotOrigin {
+  readonly kind: 'snapshot';
+  /** ISO 8601 time the snapshot was taken. */
+  readonly takenAt: string;
+}
+
+export type ChangeOrigin = CommitOrigin | WorkingTreeOrigin | LiveOrigin | SnapshotOrigin;
 
 /** Size and digest of each side, for content that is not shown as text. */
 export interface BinaryFacts {

@@ -12,7 +12,9 @@ export type IncidentSource =
       readonly date: string;
       readonly subject: string;
     }
-  | { readonly kind: 'working-tree'; readonly area: 'worktree' | 'index' };
+  | { readonly kind: 'working-tree'; readonly area: 'worktree' | 'index' }
+  | { readonly kind: 'live'; readonly at: string }
+  | { readonly kind: 'snapshot'; readonly takenAt: string };
 
 export interface Evidence {
   readonly side: LineSide;
@@ -104,7 +106,17 @@ function toSource(change: Change): IncidentSource {
     const { sha, author, email, date, subject } = origin;
     return { kind: 'commit', sha, author, email, date, subject };
   }
+  if (origin.kind === 'live') return { kind: 'live', at: origin.at };
+  if (origin.kind === 'snapshot') return { kind: 'snapshot', takenAt: origin.takenAt };
   return { kind: 'working-tree', area: origin.area };
+}
+
+/** Where an incident came from, as its fingerprint sees it: a live edit repeated later is a new incident. */
+function sourceKey(source: IncidentSource): string {
+  if (source.kind === 'commit') return `commit:${source.sha}`;
+  if (source.kind === 'live') return `live:${source.at}`;
+  if (source.kind === 'snapshot') return `snapshot:${source.takenAt}`;
+  return `working-tree:${source.area}`;
 }
 
 /**
@@ -114,8 +126,7 @@ function toSource(change: Change): IncidentSource {
  */
 function fingerprint(ruleId: string, change: Change, source: IncidentSource, evidence: readonly Evidence[]): string {
   const hash = createHash('sha256');
-  const where = source.kind === 'commit' ? `commit:${source.sha}` : `working-tree:${source.area}`;
-  hash.update([ruleId, change.file, change.previousFile ?? '', change.kind, where].join('\0'));
+  hash.update([ruleId, change.file, change.previousFile ?? '', change.kind, sourceKey(source)].join('\0'));
   for (const item of evidence) hash.update(`\0${item.side}\0${item.text}`);
   const facts = change.binary;
   if (facts) hash.update(`\0${facts.oldSha256 ?? ''}\0${facts.newSha256 ?? ''}`);

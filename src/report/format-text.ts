@@ -87,6 +87,8 @@ function fileLabel(incident: Incident): string {
 function sourceLabel(incident: Incident): string {
   const source = incident.source;
   if (source.kind === 'working-tree') return source.area === 'index' ? '(staged)' : '(working tree)';
+  if (source.kind === 'live') return `(seen ${source.at})`;
+  if (source.kind === 'snapshot') return `(since snapshot of ${source.takenAt})`;
   return `(${source.sha.slice(0, 10)} "${truncate(source.subject, 60)}" by ${source.author})`;
 }
 

@@ -18,11 +18,23 @@ export function incidentSortKey(incident: Incident): IncidentSortKey {
     category: incident.category,
     file: incident.file,
     ruleId: incident.ruleId,
-    // Commits sort by time (dates carry their author's time zone, so compare instants); the working
-    // tree comes after every commit.
-    source: source.kind === 'commit' ? `0${String(Date.parse(source.date) || 0).padStart(16, '0')}${source.sha}` : `1${source.area}`,
+    source: sourceOrder(source),
     id: incident.id,
   };
+}
+
+/**
+ * Commits sort by time (dates carry their author's time zone, so compare instants); the working tree
+ * comes after every commit; live and snapshot changes sort by when they were seen.
+ */
+function sourceOrder(source: Incident['source']): string {
+  if (source.kind === 'commit') return `0${instant(source.date)}${source.sha}`;
+  if (source.kind === 'working-tree') return `1${source.area}`;
+  return `2${instant(source.kind === 'live' ? source.at : source.takenAt)}`;
+}
+
+function instant(date: string): string {
+  return String(Date.parse(date) || 0).padStart(16, '0');
 }
 
 /** Worst first; then by category, file and rule; then oldest source first; id breaks ties. */
