@@ -37,36 +37,62 @@ export async function readWorktreeEntry(
     return { kind: 'symlink', mode: SYMLINK_MODE, target, gitSha: gitObjectHash(Buffer.from(target), format) };
   }
   if (!info.isFile()) return { kind: 'missing' };
-  const mode = info.mode & 0o100 ? '100755' : '100644';
+  const read = await readRegularFile(full, keepBytes, format);
+  if (read.kind === 'unreadable') return { ...read, mode: info.mode & 0o100 ? '100755' : '100644' };
+  if (read.kind !== 'file') return read;
+  return { ...read, gitSha: read.gitSha ?? '' };
+}
+
+/** A regular file's facts, read in one pass; `gitSha` is null when no object format was asked for. */
+export type RegularFileRead =
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'unreadable'; readonly mode: string; readonly reason: string }
+  | { readonly kind: 'file'; readonly mode: string; readonly size: number; readonly gitSha: string | null; readonly sha256: string; readonly bytes: Buffer | null };
+
+/**
+ * Opens one path as a regular file with O_NOFOLLOW and O_NONBLOCK (a FIFO, device or symlink planted
+ * there can neither hang nor redirect the read) and streams it once through sha256 and, when `format`
+ * is given, git's object hash. Files up to `keepBytes` are also returned whole.
+ */
+export async function readRegularFile(full: string, keepBytes: number, format: ObjectFormat | null): Promise<RegularFileRead> {
   let handle;
   try {
     handle = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
-    return { kind: 'unreadable', mode, reason: (error as NodeJS.ErrnoException).code ?? 'cannot open' };
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing' };
+    // ELOOP: the path became a symlink between lstat and open; the caller sees it on its next look.
+    return { kind: 'unreadable', mode: '100644', reason: code ?? 'cannot open' };
   }
   try {
     const opened = await handle.stat();
     if (!opened.isFile()) return { kind: 'missing' };
-    const gitHash = createHash(format);
+    const mode = opened.mode & 0o100 ? '100755' : '100644';
+    const gitHash = format === null ? null : createHash(format).update(`blob ${opened.size}\0`);
     const sha256 = createHash('sha256');
-    gitHash.update(`blob ${opened.size}\0`);
     const kept: Buffer[] = [];
     let size = 0;
-    const stream = createReadStream('', { fd: handle.fd, autoClose: false, start: 0 });
+    const stream = createReadStream('', { fd: handle.fd, autoClose: false, start: 0, highWaterMark: 1024 * 1024 });
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      gitHash.update(chunk);
+      gitHash?.update(chunk);
       sha256.update(chunk);
       size += chunk.length;
       if (opened.size <= keepBytes) kept.push(chunk);
     }
     if (size !== opened.size) {
-      // The file changed while we read it: the header we hashed is wrong, so hash what we read.
+      // The file changed while we read it: the digests describe no version that ever existed whole.
       return { kind: 'unreadable', mode, reason: 'changed while being read' };
     }
-    const gitSha = gitHash.digest('hex');
-    return { kind: 'file', mode, size, gitSha, sha256: sha256.digest('hex'), bytes: opened.size <= keepBytes ? Buffer.concat(kept) : null };
+    return {
+      kind: 'file',
+      mode,
+      size,
+      gitSha: gitHash ? gitHash.digest('hex') : null,
+      sha256: sha256.digest('hex'),
+      bytes: opened.size <= keepBytes ? Buffer.concat(kept) : null,
+    };
   } catch (error) {
-    return { kind: 'unreadable', mode, reason: (error as NodeJS.ErrnoException).code ?? 'cannot read' };
+    return { kind: 'unreadable', mode: '100644', reason: (error as NodeJS.ErrnoException).code ?? 'cannot read' };
   } finally {
     await handle.close();
   }
