@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Change, ChangeOrigin } from '../change/change.js';
 import { GITLINK_MODE, SYMLINK_MODE } from '../change/change.js';
 import { changeFromVersions, fileVersion, type FileVersion } from '../change/from-sides.js';
-import { lineSimilarity, RENAME_THRESHOLD } from '../change/similarity.js';
+import { pairRenames } from '../change/pair-renames.js';
 import type { BlobReader } from '../git/blob-reader.js';
 import { listIndex, listTree, objectFormat, type TreeEntry } from '../git/listings.js';
 import type { Repository } from '../git/repository.js';
@@ -14,8 +14,6 @@ import { ParentCheck, readWorktreeEntry, type WorktreeEntry } from './worktree-f
 
 /** Files up to this size are kept in memory to be diffed; larger ones are hashed only. */
 export const MAX_DIFFED_FILE_BYTES = 16 * 1024 * 1024;
-/** Delete/add pairs compared as possible renames; past this, they stay separate changes. */
-const MAX_RENAME_COMPARISONS = 10_000;
 
 const WORKTREE: ChangeOrigin = { kind: 'working-tree', area: 'worktree' };
 const INDEX: ChangeOrigin = { kind: 'working-tree', area: 'index' };
@@ -97,7 +95,7 @@ export async function readWorkingTreeChanges(
       changes.push(changeFromVersions({ before, after, origin: INDEX }));
     }
   }
-  changes.push(...pairRenames(deleted, added));
+  changes.push(...pairRenames(deleted, added, WORKTREE));
   return changes;
 }
 
@@ -124,44 +122,6 @@ async function blobVersion(blobs: BlobReader, path: string, entry: TreeEntry): P
   const bytes = await blobs.read(entry.sha, MAX_DIFFED_FILE_BYTES);
   const digest = await blobs.digest(entry.sha);
   return { path, mode: entry.mode, bytes, sha256: digest?.sha256 ?? null, size: digest?.size ?? null };
-}
-
-/**
- * Pairs deleted and added files into renames: identical content first, then the most similar text
- * above git's 50% threshold. Whatever stays unpaired is a deletion or an addition.
- */
-function pairRenames(deleted: FileVersion[], added: FileVersion[]): Change[] {
-  const changes: Change[] = [];
-  const remainingAdded = new Set(added);
-  const unpaired: FileVersion[] = [];
-  for (const before of deleted) {
-    const twin = [...remainingAdded].find((after) => after.sha256 !== null && after.sha256 === before.sha256 && after.mode === before.mode);
-    if (twin) {
-      remainingAdded.delete(twin);
-      changes.push(changeFromVersions({ before, after: twin, origin: WORKTREE, similarity: 100 }));
-    } else {
-      unpaired.push(before);
-    }
-  }
-  let budget = MAX_RENAME_COMPARISONS;
-  for (const before of unpaired) {
-    let best: { after: FileVersion; score: number } | null = null;
-    if (before.bytes) {
-      for (const after of remainingAdded) {
-        if (budget-- <= 0 || !after.bytes) continue;
-        const score = lineSimilarity(before.bytes.toString('utf8'), after.bytes.toString('utf8'));
-        if (score >= RENAME_THRESHOLD && (!best || score > best.score)) best = { after, score };
-      }
-    }
-    if (best) {
-      remainingAdded.delete(best.after);
-      changes.push(changeFromVersions({ before, after: best.after, origin: WORKTREE, similarity: best.score }));
-    } else {
-      changes.push(changeFromVersions({ before, after: null, origin: WORKTREE }));
-    }
-  }
-  for (const after of remainingAdded) changes.push(changeFromVersions({ before: null, after, origin: WORKTREE }));
-  return changes;
 }
 
 /** The committed `.gitignore` files of a tree, shallowest first (see IgnoreRules). */
