@@ -19,6 +19,8 @@ export interface RuleSetOptions {
   readonly ruleFiles: readonly string[];
   readonly useDefaultRules: boolean;
   readonly configFile: string | null;
+  /** More paths (relative to the scanned root) the config-guarding rule protects: trusted files a watch reads. */
+  readonly guardedPaths?: readonly string[];
 }
 
 export interface RuleSet {
@@ -52,10 +54,11 @@ export async function assembleRules(options: RuleSetOptions, base: BaseRevision 
   texts.push(...(await readRuleTexts(options.ruleFiles)));
   if (cliConfig) texts.push(...(await readRuleTexts(cliConfig.config.rules ?? [])));
   const repoRulePaths = repoConfig?.config.rules ?? [];
+  const guarded = [...repoRulePaths, ...(options.guardedPaths ?? [])];
   if (base && repoConfig) texts.push(...(await readRepositoryRuleTexts(base, repoConfig)));
 
   const definitions = parseRules(texts).map((rule) =>
-    PROTECTED_RULE_IDS.has(rule.id) && repoRulePaths.length > 0 ? guardPaths(rule, repoRulePaths) : rule,
+    PROTECTED_RULE_IDS.has(rule.id) && guarded.length > 0 ? guardPaths(rule, guarded) : rule,
   );
   for (const loaded of configs) assertConfigNamesKnownRules(loaded, definitions);
 
@@ -97,7 +100,7 @@ async function readRepositoryRuleTexts({ repo, blobs, commit: baseCommit }: Base
   return texts;
 }
 
-/** Extends the config-guarding rule to the rule files the repository's config loads. */
+/** Extends the config-guarding rule to the rule files the repository's config loads, and other guarded paths. */
 function guardPaths(rule: RuleDefinition, paths: readonly string[]): RuleDefinition {
   // `./rules/`, `rules` and `/rules` name the same directory; the glob needs one spelling.
   const anchored = paths.map((path) => {
