@@ -1,0 +1,103 @@
+import { relative, sep } from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+
+/** Polling interval once native watching has failed (out of inotify watches or descriptors). */
+const POLL_INTERVAL_MS = 500;
+
+export interface LiveWatcherOptions {
+  /** Paths (relative, `/`-separated) not to watch at all. */
+  readonly isIgnored: (path: string) => boolean;
+  /** A path that may have changed: a file, a directory, or something now gone. */
+  readonly onHint: (path: string) => void;
+  /** Something the watcher cannot do; it keeps going, polling when native watching failed. */
+  readonly onTrouble: (reason: string) => void;
+}
+
+/**
+ * Native file-system events as hints, never as the truth: every event (chokidar's and the raw
+ * inotify ones under it, which also carry chmod-only and mtime-restoring changes that chokidar drops)
+ * just names a path for the caller to look at again. Nothing here filters editor temp files, waits
+ * for writes to finish or merges events: those are exactly the things an agent could hide behind.
+ */
+export class LiveWatcher {
+  private readonly root: string;
+  private readonly options: LiveWatcherOptions;
+  private watcher: FSWatcher | null = null;
+  private isPolling = false;
+  private isClosed = false;
+
+  constructor(root: string, options: LiveWatcherOptions) {
+    this.root = root;
+    this.options = options;
+  }
+
+  /** Starts watching; resolves once the initial directory walk is done and events flow. */
+  start(): Promise<void> {
+    return this.open(false);
+  }
+
+  get polling(): boolean {
+    return this.isPolling;
+  }
+
+  async close(): Promise<void> {
+    this.isClosed = true;
+    await this.watcher?.close();
+  }
+
+  private open(usePolling: boolean): Promise<void> {
+    this.isPolling = usePolling;
+    const watcher = watch(this.root, {
+      persistent: true,
+      ignoreInitial: true,
+      followSymlinks: false,
+      atomic: false,
+      awaitWriteFinish: false,
+      ignorePermissionErrors: false,
+      usePolling,
+      interval: POLL_INTERVAL_MS,
+      binaryInterval: POLL_INTERVAL_MS,
+      ignored: (path: string) => {
+        const relativePath = this.toRelative(path);
+        return relativePath !== null && relativePath !== '' && this.options.isIgnored(relativePath);
+      },
+    });
+    this.watcher = watcher;
+    watcher.on('all', (_event, path) => this.hint(path));
+    watcher.on('raw', (_event, path, details: unknown) => {
+      const watchedPath = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+      if (typeof watchedPath === 'string') {
+        this.hint(watchedPath);
+        if (path) this.hint(`${watchedPath}${sep}${path}`);
+      }
+    });
+    watcher.on('error', (error: unknown) => void this.onError(error));
+    return new Promise((resolve) => watcher.once('ready', () => resolve()));
+  }
+
+  private hint(absolute: string): void {
+    const path = this.toRelative(absolute);
+    if (path === null || this.isClosed) return;
+    this.options.onHint(path);
+  }
+
+  private toRelative(absolute: string): string | null {
+    const path = relative(this.root, absolute);
+    if (path.startsWith('..')) return null;
+    return sep === '/' ? path : path.split(sep).join('/');
+  }
+
+  private async onError(error: unknown): Promise<void> {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.isClosed) return;
+    if (!this.isPolling && (code === 'ENOSPC' || code === 'EMFILE' || code === 'ENFILE')) {
+      this.options.onTrouble(`native file watching failed (${code}: out of inotify watches or file descriptors); falling back to polling every ${POLL_INTERVAL_MS} ms`);
+      const old = this.watcher;
+      await old?.close();
+      if (!this.isClosed) await this.open(true);
+      return;
+    }
+    this.options.onTrouble(`file watcher error: ${code ?? message}`);
+  }
+}
