@@ -14,7 +14,7 @@ import {
   sha256Hex,
   type WatchEvent,
 } from '../../src/report/event-chain.js';
-import { EventLog, EventLogError, readEventLogKey } from '../../src/report/event-log.js';
+import { EventLog, EventLogError, readEventLogKey, type AppendedEvent } from '../../src/report/event-log.js';
 import { verifyEventLog } from '../../src/report/verify-event-log.js';
 
 const KEY = Buffer.from('0123456789abcdef0123456789abcdef');
@@ -92,7 +92,7 @@ describe('EventLog', () => {
     const path = join(directory, 'events.jsonl');
     const log = await EventLog.open(path, { tool: { name: 'selfmod', version: '9.9.9' } });
     const found = incident('i1');
-    const results = [];
+    const results: AppendedEvent[] = [];
     for (const event of [
       READY,
       { type: 'incident', incident: found },
