@@ -34,23 +34,34 @@ export function* textReportChunks(
       widths = columnWidths(group);
       out.push(severityBadge(c, current, `${current.toUpperCase()} (${group.length})`));
     }
-    out.push(
-      '  ' +
-        [c.bold(pad(incident.category, widths.category)), pad(incident.ruleId, widths.rule), c.cyan(terminalSafe(fileLabel(incident)))].join('  '),
-    );
-    out.push(`    ${terminalSafe(incident.message)}  ${c.dim(terminalSafe(sourceLabel(incident)))}`);
-    for (const line of incident.evidence.slice(0, SHOWN_EVIDENCE)) out.push(`      ${evidenceLine(c, line)}`);
-    if (incident.evidence.length > SHOWN_EVIDENCE) {
-      out.push(c.dim(`      … ${incident.evidence.length - SHOWN_EVIDENCE} more matched lines`));
-    }
-    if (incident.binary) out.push(`      ${c.dim(binaryLabel(incident))}`);
+    out.push(...incidentLines(c, incident, widths));
     yield `${out.join('\n')}\n`;
   }
   const tail: string[] = current === null ? [] : [''];
   tail.push(summaryLine(c, header));
   for (const warning of header.warnings) tail.push(c.yellow(`warning: ${terminalSafe(warning)}`));
+  for (const reason of header.degraded) tail.push(c.yellow(`degraded: ${terminalSafe(reason)}`));
   if (header.error) tail.push(c.red(`error: ${terminalSafe(header.error.message)} (the scan stopped early)`));
   yield `${tail.join('\n')}\n`;
+}
+
+/** One incident as a watch prints it the moment it is found: severity first, then the table row. */
+export function formatLiveIncident(incident: Incident, options: { color: boolean }): string {
+  const c = createColors(options.color);
+  const badge = severityBadge(c, incident.severity, incident.severity.toUpperCase());
+  const [row = '', ...rest] = incidentLines(c, incident, { category: incident.category.length, rule: incident.ruleId.length });
+  return `${[`${badge}${row}`, ...rest].join('\n')}\n`;
+}
+
+function incidentLines(c: Colors, incident: Incident, widths: { category: number; rule: number }): string[] {
+  const out = [
+    '  ' + [c.bold(pad(incident.category, widths.category)), pad(incident.ruleId, widths.rule), c.cyan(terminalSafe(fileLabel(incident)))].join('  '),
+    `    ${terminalSafe(incident.message)}  ${c.dim(terminalSafe(sourceLabel(incident)))}`,
+  ];
+  for (const line of incident.evidence.slice(0, SHOWN_EVIDENCE)) out.push(`      ${evidenceLine(c, line)}`);
+  if (incident.evidence.length > SHOWN_EVIDENCE) out.push(c.dim(`      … ${incident.evidence.length - SHOWN_EVIDENCE} more matched lines`));
+  if (incident.binary) out.push(`      ${c.dim(binaryLabel(incident))}`);
+  return out;
 }
 
 /** The whole text report as one string (for reports already in memory). */

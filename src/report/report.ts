@@ -6,7 +6,8 @@ export const REPORT_SCHEMA_VERSION = 1;
 
 export interface ReportTarget {
   readonly root: string;
-  readonly mode: 'git';
+  /** git: history and working tree; watch: a live watch; snapshot: the tree against a snapshot manifest. */
+  readonly mode: 'git' | 'watch' | 'snapshot';
   /** The base revision as given, and the commit it resolved to. */
   readonly since: string | null;
   readonly sinceCommit: string | null;
@@ -14,6 +15,8 @@ export interface ReportTarget {
   readonly shallow: boolean;
   readonly history: boolean;
   readonly workingTree: boolean;
+  /** For mode `snapshot`: the manifest compared with, and when it was taken. */
+  readonly snapshot?: { readonly manifest: string; readonly takenAt: string };
 }
 
 /** Everything in a report except its incidents, which a scan keeps on disk until written out. */
@@ -27,6 +30,8 @@ export interface ReportHeader {
   readonly complete: boolean;
   readonly error: { readonly code: string; readonly message: string } | null;
   readonly warnings: readonly string[];
+  /** Why a watch may have missed something (a watcher error, changes no event announced); empty when it cannot have. */
+  readonly degraded: readonly string[];
   readonly summary: {
     readonly total: number;
     readonly bySeverity: Record<Severity, number>;
@@ -48,6 +53,7 @@ export interface ReportInput {
   readonly finishedAt: Date;
   readonly error: { code: string; message: string } | null;
   readonly warnings: readonly string[];
+  readonly degraded?: readonly string[];
   readonly commitsScanned: number;
   readonly changesChecked: number;
   readonly rulesLoaded: number;
@@ -67,6 +73,7 @@ export function buildReportHeader(input: ReportInput): ReportHeader {
     complete: input.error === null,
     error: input.error,
     warnings: input.warnings,
+    degraded: input.degraded ?? [],
     summary: {
       total: input.total,
       bySeverity: { ...input.bySeverity },
