@@ -1,0 +1,169 @@
+import type { ByteSource } from '../byte-source.js';
+import { SourceCursor, TruncatedInput } from '../cursor.js';
+import { compareText, ProblemLog, type WeightsProblem } from '../problems.js';
+import { isAllowedGlobal } from './allowlist.js';
+import { PickleMachine } from './machine.js';
+import { HIGHEST_PICKLE_PROTOCOL, PICKLE_OPCODES, type PickleArg } from './opcodes.js';
+import { applyOpcode, type OpcodeArg } from './semantics.js';
+
+/** What walking one pickle found. Nothing in it was executed. */
+export interface PickleScan {
+  /** Offset of the pickle's first byte and of the byte after its STOP (or where walking ended). */
+  readonly start: number;
+  readonly end: number;
+  /** True when the walk reached STOP. */
+  readonly isComplete: boolean;
+  /** The protocol its PROTO opcode declared, or null for protocols 0 and 1. */
+  readonly protocol: number | null;
+  readonly opcodeCount: number;
+  /** Every global imported, `module.name`, sorted. */
+  readonly globals: string[];
+  /** Globals not on the allowlist, plus `(unresolved STACK_GLOBAL)` and `(extension code N)` entries, sorted. */
+  readonly unsafeGlobals: string[];
+  /** Globals called or built (REDUCE, NEWOBJ, NEWOBJ_EX, OBJ, INST, BUILD), sorted. */
+  readonly calls: string[];
+  readonly problems: WeightsProblem[];
+}
+
+export interface PickleScanOptions {
+  /** Where the pickle starts (default 0). */
+  readonly offset?: number;
+  /** Extra `module.name` globals to accept, for a project that knowingly pickles its own classes. */
+  readonly allow?: ReadonlySet<string>;
+}
+
+/** Text arguments longer than this cannot be names we need; they are stepped over, not read. */
+const KEEP_ARG_BYTES = 4096;
+export const UNRESOLVED_GLOBAL = '(unresolved STACK_GLOBAL)';
+
+/**
+ * Walks one pickle opcode by opcode without executing it, as far as its STOP, and reports what it
+ * imports and calls. Every opcode of protocols 0–5 is understood, so the walk never loses its
+ * place; an unknown opcode or a truncated argument ends the walk with a problem. Time and memory
+ * are bounded by the pickle's length.
+ */
+export async function scanPickle(source: ByteSource, options: PickleScanOptions = {}): Promise<PickleScan> {
+  const start = options.offset ?? 0;
+  const cursor = new SourceCursor(source, start);
+  const problems = new ProblemLog();
+  const machine = new PickleMachine(problems);
+  const extensions = new Set<string>();
+  let protocol: number | null = null;
+  let opcodeCount = 0;
+  let isComplete = false;
+  let at = start;
+  try {
+    for (;;) {
+      at = cursor.position;
+      if (!cursor.ready(1)) await cursor.need(1);
+      const code = cursor.u8();
+      const opcode = PICKLE_OPCODES.get(code);
+      if (!opcode) {
+        problems.add('pickle-unknown-opcode', `byte 0x${code.toString(16).padStart(2, '0')} is no pickle opcode`, `@${at}`);
+        break;
+      }
+      opcodeCount++;
+      const arg = await readArg(cursor, opcode.arg, problems, at);
+      if (opcode.name === 'PROTO') {
+        protocol = arg as number;
+        if (protocol > HIGHEST_PICKLE_PROTOCOL) problems.add('pickle-bad-protocol', `protocol ${protocol} is beyond ${HIGHEST_PICKLE_PROTOCOL}`, `@${at}`);
+      }
+      if (opcode.name.startsWith('EXT')) extensions.add(`(extension code ${String(arg)})`);
+      applyOpcode(machine, opcode.name, arg, `@${at}`);
+      if (opcode.name === 'STOP') {
+        isComplete = true;
+        break;
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof TruncatedInput)) throw error;
+    problems.add('pickle-truncated', `ends inside an opcode or before STOP, at byte ${error.offset}`, `@${at}`);
+  }
+  const depth = machine.depth;
+  if (isComplete && (depth.values !== 0 || depth.marks !== 0)) {
+    problems.add('pickle-unbalanced', `STOP leaves ${depth.values} values and ${depth.marks} marks behind`, `@${at}`);
+  }
+  const globals = [...machine.imports.keys()].sort(compareText);
+  const unsafe = [...machine.imports.entries()]
+    .filter(([, { module, name }]) => !isAllowedGlobal(module, name, options.allow))
+    .map(([qualified]) => qualified);
+  if (machine.unresolvedGlobals > 0) unsafe.push(UNRESOLVED_GLOBAL);
+  unsafe.push(...extensions);
+  return {
+    start,
+    end: cursor.position,
+    isComplete,
+    protocol,
+    opcodeCount,
+    globals,
+    unsafeGlobals: unsafe.sort(compareText),
+    calls: [...machine.calls].sort(compareText),
+    problems: problems.list(),
+  };
+}
+
+async function readArg(cursor: SourceCursor, kind: PickleArg, problems: ProblemLog, at: number): Promise<OpcodeArg> {
+  switch (kind) {
+    case 'none':
+      return null;
+    case 'u1':
+      return (await fixed(cursor, 1)).u8();
+    case 'u2':
+      return (await fixed(cursor, 2)).u16();
+    case 'u4':
+      return (await fixed(cursor, 4)).u32();
+    case 'i4':
+      return (await fixed(cursor, 4)).i32();
+    case 'u8':
+      return Number((await fixed(cursor, 8)).u64());
+    case 'f8':
+      (await fixed(cursor, 8)).skip(8);
+      return null;
+    case 'line':
+      return readLine(cursor);
+    case 'lines2':
+      return [await readLine(cursor), await readLine(cursor)];
+    case 'bytes-u1':
+      return readCounted(cursor, (await fixed(cursor, 1)).u8());
+    case 'bytes-u4':
+      return readCounted(cursor, (await fixed(cursor, 4)).u32());
+    case 'bytes-u8': {
+      const length = (await fixed(cursor, 8)).u64();
+      if (length > BigInt(cursor.remaining)) throw new TruncatedInput(cursor.end);
+      return readCounted(cursor, Number(length));
+    }
+    case 'bytes-i4': {
+      const length = (await fixed(cursor, 4)).i32();
+      if (length < 0) {
+        problems.add('pickle-negative-length', `length ${length} is negative (Python refuses it)`, `@${at}`);
+        return null;
+      }
+      return readCounted(cursor, length);
+    }
+  }
+}
+
+async function fixed(cursor: SourceCursor, count: number): Promise<SourceCursor> {
+  if (!cursor.ready(count)) await cursor.need(count);
+  return cursor;
+}
+
+/** A length-prefixed argument: its bytes when short, else null after stepping over it. */
+async function readCounted(cursor: SourceCursor, length: number): Promise<Uint8Array | null> {
+  if (length > KEEP_ARG_BYTES) {
+    cursor.skip(length);
+    return null;
+  }
+  if (!cursor.ready(length)) await cursor.need(length);
+  return cursor.take(length);
+}
+
+/** A newline-terminated argument without its newline: its bytes when short, else null after stepping over it. */
+async function readLine(cursor: SourceCursor): Promise<Uint8Array | null> {
+  const newline = await cursor.indexOf(0x0a);
+  if (newline < 0) throw new TruncatedInput(cursor.end);
+  const length = newline - cursor.position;
+  const line = await readCounted(cursor, length);
+  cursor.skip(1);
+  return line;
+}
