@@ -2,9 +2,11 @@ import { Command, CommanderError, Option } from 'commander';
 import { rulesListCommand, rulesTestCommand } from './commands/rules.js';
 import { scanCommand, type ScanFlags } from './commands/scan.js';
 import { demoCommand } from './commands/demo.js';
+import { runVerify } from './commands/verify.js';
+import { watchCommand, type WatchFlags } from './commands/watch.js';
 import type { CommandIo } from './commands/io.js';
 import { SEVERITIES } from './engine/rule.js';
-import { SelfmodError } from './errors.js';
+import { SelfmodError, UsageError } from './errors.js';
 import { terminalSafe } from './util/terminal-safe.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -35,6 +37,13 @@ async function withInterruptSignal<T>(work: (signal: AbortSignal) => Promise<T>)
   }
 }
 
+/** Splits `selfmod watch … -- <command…>` into selfmod's own arguments and the command to run. */
+function splitCommand(argv: readonly string[]): { argv: readonly string[]; command: readonly string[] } {
+  const separator = argv.indexOf('--', 2);
+  if (separator === -1) return { argv, command: [] };
+  return { argv: argv.slice(0, separator), command: argv.slice(separator + 1) };
+}
+
 /**
  * Parses argv and runs one command. The only place that knows about argv, the process streams and
  * exit codes: returns 0, 1 or 2 and leaves exiting to bin/.
@@ -48,6 +57,7 @@ export async function run(argv: readonly string[], io?: CommandIo): Promise<numb
     process.stderr.on('error', () => undefined);
   }
   let exitCode = 0;
+  const { argv: ownArgv, command } = splitCommand(argv);
   const program = new Command('selfmod')
     .description('Catches an AI agent modifying itself: flags edits to training, reward, weights, inference and oversight code.')
     .version(TOOL_VERSION)
@@ -75,6 +85,39 @@ export async function run(argv: readonly string[], io?: CommandIo): Promise<numb
     .addOption(new Option('--fail-on <severity>', 'lowest severity that makes the exit code 1 (default: low)').choices([...SEVERITIES]))
     .action(async (path: string, flags: ScanFlags) => {
       exitCode = await withInterruptSignal((signal) => scanCommand(path, flags, streams, signal));
+    });
+
+  program
+    .command('watch')
+    .description('watch a directory live and report self-modification the moment it happens; with -- <command…>, run the agent under watch')
+    .argument('[path]', 'directory to watch', '.')
+    .usage('[options] [path] [-- <command…>]')
+    .option('--rules <file|dir>', 'add rule files (repeatable)', collect, [] as string[])
+    .option('--no-default-rules', 'do not load the built-in rules')
+    .option('--config <file>', 'read a config file, once, at start (keep it outside the watched tree)')
+    .option('--events <file>', 'append every event to a hash-chained JSON Lines log (a new file)')
+    .option('--key-file <file>', 'HMAC every event-log line with the key in <file> (keep it outside the watched tree)')
+    .option('--output <file>', 'keep an up-to-date JSON report in <file> (rewritten atomically)')
+    .option('--rescan <seconds>', 'seconds between full rescans that catch what file events missed (0: off)', '15')
+    .option('--ignore <glob>', 'do not watch paths matching <glob> (repeatable; dir/ for a directory)', collect, [] as string[])
+    .option('--no-default-ignores', 'also watch node_modules/ and tool caches')
+    .option('--copy-limit <MB>', 'megabytes of text-file copies kept for diffs', '256')
+    .addOption(new Option('--format <format>', 'how incidents are printed on stdout').choices(['text', 'json']))
+    .addOption(new Option('--fail-on <severity>', 'lowest severity that makes the exit code 1 (default: low)').choices([...SEVERITIES]))
+    .addOption(new Option('--kill-on <severity>', 'stop the command (SIGTERM, then SIGKILL) on the first incident this severe').choices([...SEVERITIES]))
+    .action(async (path: string, flags: WatchFlags) => {
+      exitCode = await withInterruptSignal((signal) => watchCommand(path, flags, command, streams, signal));
+    });
+
+  program
+    .command('verify')
+    .description("check a watch's event log: the hash chain, and the HMACs given the key")
+    .argument('<events-file>', 'the log written by selfmod watch --events')
+    .option('--key-file <file>', 'the key given to selfmod watch --key-file')
+    .action(async (eventsFile: string, flags: { keyFile?: string }) => {
+      const outcome = await runVerify({ eventsFile, keyFile: flags.keyFile ?? null });
+      streams.stdout.write(`${outcome.lines.join('\n')}\n`);
+      exitCode = outcome.exitCode;
     });
 
   const rules = program.command('rules').description('list and test rules');
@@ -106,7 +149,8 @@ export async function run(argv: readonly string[], io?: CommandIo): Promise<numb
     });
 
   try {
-    await program.parseAsync([...argv], { from: 'node' });
+    if (command.length > 0 && !ownArgv.includes('watch')) throw new UsageError('-- <command…> is only for selfmod watch');
+    await program.parseAsync([...ownArgv], { from: 'node' });
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {

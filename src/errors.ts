@@ -29,6 +29,13 @@ export class RuleFileError extends SelfmodError {
   }
 }
 
+/** A flag or argument cannot be used as given; the message names it. */
+export class UsageError extends SelfmodError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('usage', message, options);
+  }
+}
+
 /** The scanned path is missing or is not inside a git repository. */
 export class RepositoryError extends SelfmodError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -24,19 +24,13 @@ export interface LostCommit {
   readonly subject: string;
 }
 
-/** Whether `ancestor` is `descendant` or one of its ancestors. */
-export async function isAncestor(repo: Repository, ancestor: string, descendant: string): Promise<boolean> {
-  const { exitCode } = await runGit(repo.invocation, ['merge-base', '--is-ancestor', ancestor, descendant], { okExitCodes: [1] });
-  return exitCode === 0;
-}
-
 /**
- * Commits reachable from `oldTip` but not from `newTip` (null: the ref is gone), newest first: what a
- * reset, amend, rebase or branch deletion dropped from that ref. Throws GitError when git no longer
- * has the old commit.
+ * Commits reachable from `oldTip` but from none of `kept` (the ref's new tip and every other ref),
+ * newest first: what a reset, amend, rebase or branch deletion dropped from the history. Throws
+ * GitError when git no longer has the old commit.
  */
-export async function commitsDropped(repo: Repository, oldTip: string, newTip: string | null): Promise<LostCommit[]> {
-  const range = newTip === null ? [oldTip] : [oldTip, `^${newTip}`];
+export async function commitsDropped(repo: Repository, oldTip: string, kept: readonly string[]): Promise<LostCommit[]> {
+  const range = [oldTip, ...[...new Set(kept)].map((sha) => `^${sha}`)];
   const { stdout } = await runGit(repo.invocation, ['log', '--no-decorate', '--format=%H%x00%s', '--end-of-options', ...range, '--']);
   const lost: LostCommit[] = [];
   for (const line of stdout.toString('utf8').split('\n')) {

@@ -1,7 +1,10 @@
+import { constants } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Change } from '../change/change.js';
 import { changeFromVersions, fileVersion } from '../change/from-sides.js';
 import { BlobReader } from '../git/blob-reader.js';
-import { commitsDropped, isAncestor, readRefTips, type LostCommit } from '../git/refs.js';
+import { commitsDropped, readRefTips, type LostCommit } from '../git/refs.js';
 import { openRepository, type Repository } from '../git/repository.js';
 import { readHistoryChanges } from '../sources/git-history.js';
 
@@ -16,8 +19,8 @@ export interface HistoryWatchOptions {
 
 /**
  * Follows a repository's refs while an agent works in it: commits that appear are read like `scan`
- * reads history, and a ref that moves to a commit not containing its previous one (reset, amend,
- * rebase, deletion) becomes a change to `.git/<ref>` whose removed lines name the commits it dropped,
+ * reads history, and a ref move that leaves commits no ref reaches any more (reset, amend, rebase,
+ * deletion of an unmerged branch) becomes a change to `.git/<ref>` whose removed lines name the commits it dropped,
  * for the `history-rewritten` rule. The repository is opened afresh for every look, so config the
  * agent adds meanwhile is neutralised like any other.
  */
@@ -25,6 +28,7 @@ export class HistoryWatch {
   private readonly root: string;
   private readonly options: HistoryWatchOptions;
   private tips = new Map<string, string>();
+  private reflog: ReflogReader | null = null;
   private running: Promise<void> = Promise.resolve();
 
   private constructor(root: string, options: HistoryWatchOptions) {
@@ -35,7 +39,9 @@ export class HistoryWatch {
   /** Starts following the repository at `root`, recording where its refs point now. */
   static async start(root: string, options: HistoryWatchOptions): Promise<HistoryWatch> {
     const watch = new HistoryWatch(root, options);
-    watch.tips = await readRefTips(await openRepository(root));
+    const repo = await openRepository(root);
+    watch.tips = await readRefTips(repo);
+    watch.reflog = await ReflogReader.startAtEnd(join(repo.gitDir, 'logs', 'HEAD'));
     return watch;
   }
 
@@ -55,47 +61,113 @@ export class HistoryWatch {
     const repo = await openRepository(this.root);
     const previous = this.tips;
     const current = await readRefTips(repo);
-    const moved = [...new Set([...previous.keys(), ...current.keys()])]
-      .filter((ref) => previous.get(ref) !== current.get(ref))
-      .sort();
-    if (moved.length === 0) return;
+    // HEAD's reflog holds every move since the last look, even a commit that a reset undid at once.
+    const moves: Move[] = (await this.reflog?.readNew()) ?? [];
+    for (const ref of [...new Set([...previous.keys(), ...current.keys()])].sort()) {
+      const oldTip = previous.get(ref) ?? null;
+      const newTip = current.get(ref) ?? null;
+      if (oldTip !== newTip) moves.push({ ref, oldTip, newTip });
+    }
+    if (moves.length === 0) return;
     const blobs = new BlobReader(repo.invocation);
     try {
       const scanned = [...new Set(previous.values())];
-      for (const ref of moved) {
-        const newTip = current.get(ref) ?? null;
-        if (newTip !== null && !scanned.includes(newTip)) {
-          for await (const change of readHistoryChanges(repo, blobs, { head: newTip, exclude: scanned })) await this.options.onChange(change);
-          scanned.push(newTip);
+      const seenMoves = new Set<string>();
+      for (const move of moves) {
+        const key = `${move.oldTip ?? ''}>${move.newTip ?? ''}`;
+        if (seenMoves.has(key)) continue;
+        seenMoves.add(key);
+        if (move.newTip !== null && !scanned.includes(move.newTip)) {
+          const range = { head: move.newTip, exclude: scanned };
+          for await (const change of readHistoryChanges(repo, blobs, range)) await this.options.onChange(change);
+          scanned.push(move.newTip);
         }
+        const rewrite = await this.rewriteOf(repo, move, [...current.values()]);
+        if (rewrite) await this.options.onChange(rewrite);
       }
-      for (const change of await this.rewrites(repo, moved, previous, current)) await this.options.onChange(change);
     } finally {
       blobs.close();
       this.tips = current;
     }
   }
 
-  private async rewrites(repo: Repository, moved: readonly string[], previous: ReadonlyMap<string, string>, current: ReadonlyMap<string, string>): Promise<Change[]> {
-    const changes: Change[] = [];
-    const seenMoves = new Set<string>();
-    // HEAD moves with the branch it names; one change for the branch says it all.
-    const ordered = [...moved.filter((ref) => ref !== 'HEAD'), ...moved.filter((ref) => ref === 'HEAD')];
-    for (const ref of ordered) {
-      const oldTip = previous.get(ref);
-      if (oldTip === undefined) continue;
-      const newTip = current.get(ref) ?? null;
-      const move = `${oldTip}>${newTip ?? ''}`;
-      if (seenMoves.has(move)) continue;
-      seenMoves.add(move);
-      if (newTip !== null && (await isAncestor(repo, oldTip, newTip).catch(() => false))) continue;
-      const lost = await commitsDropped(repo, oldTip, newTip).catch((): LostCommit[] => [{ sha: oldTip, subject: '(no longer in the repository)' }]);
-      if (lost.length === 0 && newTip !== null) continue;
-      changes.push(rewriteChange(ref, oldTip, newTip, lost, this.options.at()));
-    }
-    return changes;
+  /**
+   * A change for the `history-rewritten` rule when the move left commits that no ref reaches any
+   * more, else null: switching branches or deleting a merged branch loses nothing.
+   */
+  private async rewriteOf(repo: Repository, move: Move, tips: readonly string[]): Promise<Change | null> {
+    const { ref, oldTip, newTip } = move;
+    if (oldTip === null) return null;
+    const kept = newTip === null ? tips : [newTip, ...tips];
+    const lost = await commitsDropped(repo, oldTip, kept).catch((): LostCommit[] => [{ sha: oldTip, subject: '(no longer in the repository)' }]);
+    if (lost.length === 0) return null;
+    return rewriteChange(ref, oldTip, newTip, lost, this.options.at());
   }
 }
+
+/** A ref moving from one commit to another; null for a ref that did not exist or no longer does. */
+interface Move {
+  readonly ref: string;
+  readonly oldTip: string | null;
+  readonly newTip: string | null;
+}
+
+/** Largest reflog growth read in one look; a bigger jump is read from its last lines. */
+const MAX_REFLOG_READ = 4 * 1024 * 1024;
+
+/**
+ * Reads what git appends to a reflog (`<old> <new> <who> <when>\t<message>` per line) from where the
+ * last read stopped. The file is the agent's to write, so lines are checked and anything odd skipped;
+ * the ref tips are compared as well, so a deleted or disabled reflog hides nothing but the
+ * intermediate moves.
+ */
+class ReflogReader {
+  private readonly path: string;
+  private offset: number;
+
+  private constructor(path: string, offset: number) {
+    this.path = path;
+    this.offset = offset;
+  }
+
+  static async startAtEnd(path: string): Promise<ReflogReader> {
+    const info = await stat(path).catch(() => null);
+    return new ReflogReader(path, info?.size ?? 0);
+  }
+
+  async readNew(): Promise<Move[]> {
+    const info = await stat(this.path).catch(() => null);
+    if (!info?.isFile()) return [];
+    // A shorter file was rewritten (expired, or replaced): read it from the start.
+    if (info.size < this.offset) this.offset = 0;
+    const start = Math.max(this.offset, info.size - MAX_REFLOG_READ);
+    const length = info.size - start;
+    if (length <= 0) return [];
+    const handle = await open(this.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => null);
+    if (!handle) return [];
+    try {
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, start);
+      const text = buffer.subarray(0, bytesRead).toString('utf8');
+      // Only whole lines: a line being written now is read next time.
+      const end = text.lastIndexOf('\n') + 1;
+      this.offset = start + Buffer.byteLength(text.slice(0, end));
+      return text
+        .slice(0, end)
+        .split('\n')
+        .flatMap((line) => {
+          const match = /^([0-9a-f]{40,64}) ([0-9a-f]{40,64}) /.exec(line);
+          if (!match) return [];
+          const [, oldTip = '', newTip = ''] = match;
+          return [{ ref: 'HEAD', oldTip: ZERO.test(oldTip) ? null : oldTip, newTip: ZERO.test(newTip) ? null : newTip }];
+        });
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+const ZERO = /^0+$/;
 
 /** The ref as a file whose old content lists what it held and whose new content says where it points. */
 function rewriteChange(ref: string, oldTip: string, newTip: string | null, lost: readonly LostCommit[], at: string): Change {

@@ -1,0 +1,143 @@
+import { resolve } from 'node:path';
+import type { Incident } from '../engine/incident.js';
+import type { Severity } from '../engine/rule.js';
+import { SelfmodError, UsageError } from '../errors.js';
+import { EventLog, readEventLogKey } from '../report/event-log.js';
+import { formatLiveIncident } from '../report/format-text.js';
+import { formatIncidentJson } from '../report/write-json.js';
+import { terminalSafe } from '../util/terminal-safe.js';
+import { AgentCommand, shellExitCode, type CommandExit } from '../watch/agent-command.js';
+import { isAtOrAbove, resolveWatchRoot, WatchRun } from '../watch/run-watch.js';
+import type { CommandIo } from './io.js';
+
+export interface WatchFlags {
+  readonly rules: string[];
+  readonly defaultRules: boolean;
+  readonly config?: string;
+  readonly failOn?: Severity;
+  readonly killOn?: Severity;
+  readonly rescan: string;
+  readonly ignore: string[];
+  readonly defaultIgnores: boolean;
+  readonly events?: string;
+  readonly keyFile?: string;
+  readonly output?: string;
+  readonly format?: 'text' | 'json';
+  readonly copyLimit: string;
+}
+
+/** Text files up to this size keep a copy for diffs; the total is capped by --copy-limit. */
+const MAX_COPY_BYTES = 1024 * 1024;
+
+/**
+ * `selfmod watch [path] [-- command…]`: watches until interrupted or until the command exits.
+ * Returns 1 when an incident reached --fail-on, else the command's own exit code (0 without one).
+ */
+export async function watchCommand(
+  path: string,
+  flags: WatchFlags,
+  command: readonly string[],
+  io: CommandIo,
+  signal: AbortSignal,
+): Promise<number> {
+  const rescanSeconds = parseSeconds(flags.rescan);
+  const copyBudgetBytes = parseMegabytes(flags.copyLimit) * 1024 * 1024;
+  if (flags.killOn && command.length === 0) throw new UsageError('--kill-on: needs a command to stop (selfmod watch [path] -- <command…>)');
+  const root = await resolveWatchRoot(path);
+  // The key is read before anything runs: the agent must not get a chance to swap it.
+  const key = flags.keyFile ? await readEventLogKey(flags.keyFile) : null;
+  const eventLog = flags.events ? await EventLog.open(flags.events, { key }) : null;
+  const print = (text: string) => void io.stdout.write(text);
+  const notice = (text: string) => void io.stderr.write(`selfmod: ${terminalSafe(text)}\n`);
+  const run = new WatchRun(
+    {
+      root,
+      ruleFiles: flags.rules,
+      useDefaultRules: flags.defaultRules,
+      configFile: flags.config ?? null,
+      failOn: flags.failOn ?? null,
+      ignore: flags.ignore,
+      useDefaultIgnores: flags.defaultIgnores,
+      rescanSeconds,
+      maxCopyBytes: MAX_COPY_BYTES,
+      copyBudgetBytes,
+      ownFiles: [flags.events, flags.output, flags.keyFile].filter((file): file is string => Boolean(file)).map((file) => resolve(file)),
+    },
+    { eventLog, shipEvent: null, reportFile: flags.output ?? null },
+    {
+      onReady: ({ fileCount, isGit }) =>
+        notice(`watching ${root}: ${fileCount} files${isGit ? ' and git history' : ''}${command.length > 0 ? `; running ${command.join(' ')}` : '; stop with Ctrl-C'}`),
+      onIncident: (incident: Incident) =>
+        print(flags.format === 'json' ? `${formatIncidentJson(incident)}\n` : formatLiveIncident(incident, { color: io.color })),
+      onDegraded: (reason) => notice(`degraded: ${reason}`),
+      onProblem: (message) => notice(`warning: ${message}`),
+    },
+  );
+  try {
+    await run.start();
+  } catch (error) {
+    await eventLog?.close().catch(() => undefined);
+    run.spool.close();
+    throw error;
+  }
+
+  let agent: AgentCommand | null = null;
+  let stopReason = 'interrupted';
+  try {
+    if (command.length > 0) {
+      agent = await AgentCommand.start(command, process.cwd());
+      const started = agent;
+      run.onIncident((incident) => {
+        if (flags.killOn && isAtOrAbove(incident, flags.killOn)) {
+          stopReason = `command stopped: ${incident.severity} incident ${incident.ruleId} on ${incident.file}`;
+          void started.stop();
+        }
+      });
+    }
+    const exit = await untilDone(agent, signal);
+    if (exit === 'interrupted') stopReason = `interrupted (${String(signal.reason ?? 'signal')})`;
+    else if (!stopReason.startsWith('command stopped')) stopReason = `command exited (${describeExit(exit)})`;
+  } catch (error) {
+    if (!(error instanceof SelfmodError)) throw error;
+    run.fail(error);
+    stopReason = error.message;
+  }
+  const commandExit = agent ? await agent.stop() : null;
+  const header = await run.stop(stopReason);
+  await eventLog?.close().catch((error: unknown) => notice(`warning: ${error instanceof Error ? error.message : String(error)}`));
+  run.spool.close();
+  notice(`stopped (${stopReason}): ${header.summary.total} incident(s)${header.degraded.length > 0 ? `, degraded: ${header.degraded.join('; ')}` : ''}`);
+  if (header.error) throw new SelfmodError(header.error.code, header.error.message);
+  if (run.hasIncidentAtOrAbove(run.failOn)) return 1;
+  return commandExit ? shellExitCode(commandExit) : 0;
+}
+
+/** Waits for the command to exit or for an interrupt, whichever comes first. */
+function untilDone(agent: AgentCommand | null, signal: AbortSignal): Promise<CommandExit | 'interrupted'> {
+  return new Promise((resolvePromise) => {
+    if (signal.aborted) {
+      resolvePromise('interrupted');
+      return;
+    }
+    signal.addEventListener('abort', () => resolvePromise('interrupted'), { once: true });
+    void agent?.exited.then((exit) => resolvePromise(exit));
+  });
+}
+
+function describeExit(exit: CommandExit): string {
+  return exit.code !== null ? `code ${exit.code}` : `signal ${exit.signal ?? 'unknown'}`;
+}
+
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(seconds)) {
+    throw new UsageError(`--rescan ${value}: expected a number of seconds (0 turns rescans off)`);
+  }
+  return seconds;
+}
+
+function parseMegabytes(value: string): number {
+  const megabytes = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(megabytes)) throw new UsageError(`--copy-limit ${value}: expected a whole number of megabytes`);
+  return megabytes;
+}

@@ -1,0 +1,400 @@
+import { lstat, realpath } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import type { Change } from '../change/change.js';
+import { changeFromVersions } from '../change/from-sides.js';
+import { checkChange } from '../engine/check-change.js';
+import type { Incident } from '../engine/incident.js';
+import { RuleIndex } from '../engine/rule-index.js';
+import { severityRank, type Severity } from '../engine/rule.js';
+import { ScopeCache } from '../engine/scope-cache.js';
+import { RepositoryError, SelfmodError } from '../errors.js';
+import type { EventRecord, WatchEvent } from '../report/event-chain.js';
+import type { EventLog } from '../report/event-log.js';
+import { IncidentSpool } from '../report/incident-spool.js';
+import { buildReportHeader, type ReportHeader } from '../report/report.js';
+import { assembleRules } from '../scan/assemble-rules.js';
+import { isSameState, readFileState, stateVersion, statStamp } from '../sources/file-state.js';
+import { LiveWatcher } from '../sources/live-watcher.js';
+import { TreeSnapshot, type SnapshotOptions } from '../sources/tree-snapshot.js';
+import { walkTree } from '../sources/tree-walk.js';
+import { ParentCheck } from '../sources/worktree-file.js';
+import { TOOL_VERSION } from '../version.js';
+import { HistoryWatch } from './history-watch.js';
+import { LiveReport } from './live-report.js';
+import { PathQueue } from './path-queue.js';
+import { compileIgnore, isRefPath } from './watch-ignore.js';
+
+/** A change a rescan finds counts as missed by the events when none named its path this recently. */
+const EVENT_GRACE_MS = 2_000;
+
+export interface WatchOptions {
+  readonly root: string;
+  readonly ruleFiles: readonly string[];
+  readonly useDefaultRules: boolean;
+  readonly configFile: string | null;
+  /** null: from the config, else `low`. */
+  readonly failOn: Severity | null;
+  readonly ignore: readonly string[];
+  readonly useDefaultIgnores: boolean;
+  /** Seconds between full rescans against the baseline; 0 turns them off. */
+  readonly rescanSeconds: number;
+  readonly maxCopyBytes: number;
+  readonly copyBudgetBytes: number;
+  /** Files selfmod writes (report, event log), absolute; left out of the watch when inside it. */
+  readonly ownFiles: readonly string[];
+}
+
+/** Where a watch sends what it sees; every method must return quickly and never throw. */
+export interface WatchListener {
+  onReady?(info: { root: string; fileCount: number; isGit: boolean }): void;
+  onIncident?(incident: Incident): void;
+  onDegraded?(reason: string): void;
+  /** A log line that could not be written, and the like: reported, never fatal to the watch. */
+  onProblem?(message: string): void;
+}
+
+export interface WatchSinks {
+  readonly eventLog: EventLog | null;
+  /** Gets every line appended to the event log (a webhook). */
+  readonly shipEvent: ((record: EventRecord) => void) | null;
+  readonly reportFile: string | null;
+}
+
+type Reason = 'event' | 'rescan' | 'final';
+
+/**
+ * One watch of a directory: a baseline, then every hint from the file system (and every periodic
+ * rescan) turned into changes against the last state seen, checked by the rules like a scan's, and
+ * recorded in the event log, the report and the listener as they happen.
+ */
+export class WatchRun {
+  readonly startedAt = new Date();
+  readonly spool = new IncidentSpool();
+  failOn: Severity = 'low';
+  private readonly options: WatchOptions;
+  private readonly sinks: WatchSinks;
+  private readonly listener: WatchListener;
+  private readonly degraded: string[] = [];
+  private readonly warnings: string[] = [];
+  private readonly lastHintAt = new Map<string, number>();
+  private readonly scopeCache = new ScopeCache();
+  private readonly queue: PathQueue<Reason>;
+  private ruleIndex: RuleIndex | null = null;
+  private rulesLoaded = 0;
+  private snapshot: TreeSnapshot | null = null;
+  private history: HistoryWatch | null = null;
+  private watcher: LiveWatcher | null = null;
+  private report: LiveReport | null = null;
+  private isIgnored: (path: string, isDirectory: boolean) => boolean = () => false;
+  private rescanTimer: NodeJS.Timeout | null = null;
+  private rescanning: Promise<void> | null = null;
+  private rescans = 0;
+  private unannounced: string[] = [];
+  private rescanIncidentIds: string[] = [];
+  private isStopped = false;
+  private changesChecked = 0;
+  private failure: SelfmodError | null = null;
+  private readonly incidentListeners: Array<(incident: Incident) => void> = [];
+
+  constructor(options: WatchOptions, sinks: WatchSinks, listener: WatchListener) {
+    this.options = options;
+    this.sinks = sinks;
+    this.listener = listener;
+    this.queue = new PathQueue<Reason>(
+      (path, reason) => this.reconcile(path, reason),
+      (path, error) => this.problem(`${path}: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  }
+
+  /** Calls back on every incident, after it is on disk; for --kill-on. */
+  onIncident(callback: (incident: Incident) => void): void {
+    this.incidentListeners.push(callback);
+  }
+
+  /**
+   * Loads the rules, starts the file watcher, takes the baseline and writes the `ready` event.
+   * Errors here are the user's to fix (bad rules, a path that is not a directory) and are thrown.
+   */
+  async start(): Promise<void> {
+    const root = this.options.root;
+    const info = await lstat(root).catch(() => null);
+    if (!info?.isDirectory()) throw new RepositoryError(`${root}: ${info ? 'not a directory' : 'no such directory'}`);
+    const inside = (file: string) => {
+      const path = relative(root, file);
+      return path.startsWith('..') || path === '' ? null : path.split(sep).join('/');
+    };
+    const guardedPaths = [this.options.configFile, ...this.options.ruleFiles].flatMap((file) => {
+      const path = file === null ? null : inside(file);
+      return path === null ? [] : [path];
+    });
+    const ruleSet = await assembleRules({ ...this.options, guardedPaths }, null);
+    this.ruleIndex = new RuleIndex(ruleSet.rules);
+    this.rulesLoaded = ruleSet.rules.length;
+    this.failOn = this.options.failOn ?? ruleSet.failOn ?? 'low';
+    const ownFiles = this.options.ownFiles.flatMap((file) => inside(file) ?? []);
+    for (const path of ownFiles) this.warnings.push(`${path} is inside the watched tree, where the agent can reach it; it is not watched`);
+    this.isIgnored = compileIgnore({ patterns: this.options.ignore, useDefaults: this.options.useDefaultIgnores, ownFiles });
+    if (this.sinks.reportFile) {
+      this.report = new LiveReport(this.sinks.reportFile, () => this.header(), this.spool, (error) =>
+        this.problem(`cannot write the report: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    }
+
+    // Events are collected from before the baseline, so nothing between the two goes unseen.
+    const early = new Set<string>();
+    let isBaselineReady = false;
+    this.watcher = new LiveWatcher(root, {
+      isIgnored: (path) => !isRefPath(path) && this.isIgnored(path, false),
+      onHint: (path) => {
+        this.lastHintAt.set(path, Date.now());
+        if (isBaselineReady) this.queue.push(path, 'event');
+        else early.add(path);
+      },
+      onTrouble: (reason) => {
+        this.markDegraded(reason);
+        this.scheduleRescan(0);
+      },
+    });
+    await this.watcher.start();
+    this.snapshot = await TreeSnapshot.take(root, this.snapshotOptions());
+    if (await isGitTop(root)) {
+      this.history = await HistoryWatch.start(root, { onChange: async (change) => void (await this.check(change)), at: () => new Date().toISOString() }).catch(
+        (error: unknown) => {
+          this.warnings.push(`git history is not watched: ${error instanceof Error ? error.message : String(error)}`);
+          return null;
+        },
+      );
+    }
+    await this.append({ type: 'ready', root, fileCount: this.snapshot.size, startedAt: this.startedAt.toISOString() });
+    isBaselineReady = true;
+    for (const path of early) this.queue.push(path, 'event');
+    this.report?.schedule();
+    this.listener.onReady?.({ root, fileCount: this.snapshot.size, isGit: this.history !== null });
+    this.scheduleRescan(this.options.rescanSeconds * 1000);
+  }
+
+  /**
+   * Stops watching: closes the watcher, looks at the whole tree once more (the last edits before a
+   * command exits may not have raised their events yet), waits for every check, writes `stopped`
+   * and the final report.
+   */
+  async stop(reason: string): Promise<ReportHeader> {
+    this.isStopped = true;
+    if (this.rescanTimer) clearTimeout(this.rescanTimer);
+    this.rescanTimer = null;
+    await this.watcher?.close();
+    if (this.snapshot) await this.rescan('final').catch((error: unknown) => this.problem(`final rescan failed: ${String(error)}`));
+    await this.queue.idle();
+    const header = this.header();
+    const stopped: WatchEvent = {
+      type: 'stopped',
+      reason,
+      summary: { incidents: this.spool.count, bySeverity: { ...this.spool.bySeverity }, degraded: this.degraded.length, rescans: this.rescans },
+    };
+    if (this.snapshot) await this.append(stopped);
+    await this.report?.flush();
+    return header;
+  }
+
+  /** Records an error that ends the watch; the report says so. */
+  fail(error: SelfmodError): void {
+    this.failure ??= error;
+  }
+
+  hasIncidentAtOrAbove(severity: Severity): boolean {
+    return this.spool.hasAtOrAbove(severity);
+  }
+
+  /** The report header as things stand. */
+  header(): ReportHeader {
+    return buildReportHeader({
+      version: TOOL_VERSION,
+      target: {
+        root: this.options.root,
+        mode: 'watch',
+        since: null,
+        sinceCommit: null,
+        head: this.history?.head ?? null,
+        shallow: false,
+        history: this.history !== null,
+        workingTree: true,
+      },
+      startedAt: this.startedAt,
+      finishedAt: new Date(),
+      error: this.failure ? { code: this.failure.code, message: this.failure.message } : null,
+      warnings: this.warnings,
+      degraded: this.degraded,
+      commitsScanned: 0,
+      changesChecked: this.changesChecked,
+      rulesLoaded: this.rulesLoaded,
+      total: this.spool.count,
+      bySeverity: this.spool.bySeverity,
+      byCategory: this.spool.byCategory,
+    });
+  }
+
+  private snapshotOptions(): SnapshotOptions {
+    return {
+      isIgnored: this.isIgnored,
+      warn: (message) => this.problem(message),
+      maxCopyBytes: this.options.maxCopyBytes,
+      copyBudgetBytes: this.options.copyBudgetBytes,
+    };
+  }
+
+  /** Looks at one path again and turns any difference from the last state seen into a change. */
+  private async reconcile(path: string, reason: Reason): Promise<void> {
+    const snapshot = this.snapshot;
+    if (!snapshot) return;
+    if (isRefPath(path)) {
+      await this.history?.check();
+      return;
+    }
+    if (this.isIgnored(path, false)) return;
+    const root = this.options.root;
+    const info = await lstat(join(root, path)).catch(() => null);
+    if (info?.isDirectory() || (!info && snapshot.pathsUnder(path).length > 0)) {
+      // A directory appeared, moved or went: look at everything that is or was inside it.
+      if (this.isIgnored(path, true)) return;
+      const inside = info ? await walkTree(root, this.snapshotOptions(), path) : [];
+      for (const child of new Set([...inside, ...snapshot.pathsUnder(path)])) this.queue.push(child, reason);
+      if (!snapshot.get(path)) return;
+    }
+    const before = snapshot.get(path) ?? null;
+    const { state, bytes } = await readFileState(root, path, {
+      maxCopyBytes: this.options.maxCopyBytes,
+      budget: snapshot.budget,
+      parents: new ParentCheck(root),
+    });
+    if (isSameState(before, state)) {
+      // Same content; keep the newer stamp so the next rescan can skip it.
+      snapshot.set(path, state);
+      return;
+    }
+    const at = new Date().toISOString();
+    const change = changeFromVersions({
+      before: before ? stateVersion(path, before) : null,
+      after: state ? stateVersion(path, state, bytes) : null,
+      origin: { kind: 'live', at },
+    });
+    snapshot.set(path, state);
+    const incidents = await this.check(change);
+    if (reason === 'rescan') {
+      this.unannounced.push(path);
+      this.rescanIncidentIds.push(...incidents.map((incident) => incident.id));
+    }
+  }
+
+  private async check(change: Change): Promise<Incident[]> {
+    if (!this.ruleIndex) return [];
+    this.changesChecked++;
+    const incidents = await checkChange(change, this.ruleIndex.rulesFor(change), this.scopeCache);
+    for (const incident of incidents) await this.record(incident);
+    return incidents;
+  }
+
+  private async record(incident: Incident): Promise<void> {
+    this.spool.add(incident);
+    await this.append({ type: 'incident', incident });
+    this.listener.onIncident?.(incident);
+    for (const callback of this.incidentListeners) callback(incident);
+    this.report?.schedule();
+  }
+
+  private markDegraded(reason: string): void {
+    if (this.degraded.includes(reason)) return;
+    this.degraded.push(reason);
+    this.listener.onDegraded?.(reason);
+    void this.append({ type: 'degraded', reason });
+    this.report?.schedule();
+  }
+
+  /** Appends to the event log and ships the line; a failure is reported, never thrown. */
+  private async append(event: WatchEvent): Promise<void> {
+    const log = this.sinks.eventLog;
+    if (!log) return;
+    try {
+      const appended = await log.append(event);
+      this.sinks.shipEvent?.(appended.record);
+    } catch (error) {
+      this.problem(`event log: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private problem(message: string): void {
+    if (!this.warnings.includes(message)) this.warnings.push(message);
+    this.listener.onProblem?.(message);
+  }
+
+  private scheduleRescan(delayMs: number): void {
+    if (this.options.rescanSeconds <= 0 && delayMs > 0) return;
+    if (this.rescanTimer) clearTimeout(this.rescanTimer);
+    this.rescanTimer = setTimeout(() => {
+      this.rescanTimer = null;
+      void this.rescan('rescan')
+        .catch((error: unknown) => this.problem(`rescan failed: ${error instanceof Error ? error.message : String(error)}`))
+        .finally(() => {
+          if (!this.isStopped) this.scheduleRescan(this.options.rescanSeconds * 1000);
+        });
+    }, delayMs);
+    this.rescanTimer.unref();
+  }
+
+  /**
+   * Compares the whole tree with the states last seen. Paths whose stat stamp is unchanged are not
+   * read again; anything else goes through the same queue as events do.
+   */
+  private rescan(reason: 'rescan' | 'final'): Promise<void> {
+    this.rescanning ??= this.fullLook(reason).finally(() => {
+      this.rescanning = null;
+    });
+    return this.rescanning;
+  }
+
+  private async fullLook(reason: 'rescan' | 'final'): Promise<void> {
+    const snapshot = this.snapshot;
+    if (!snapshot) return;
+    const root = this.options.root;
+    const startedAt = Date.now();
+    this.unannounced = [];
+    this.rescanIncidentIds = [];
+    const current = await walkTree(root, this.snapshotOptions());
+    const known = snapshot.paths();
+    for (const path of new Set([...current, ...known])) {
+      const state = snapshot.get(path);
+      const stamp = state && state.type !== 'unreadable' ? state.stamp : null;
+      if (stamp !== null && (await statStamp(root, path)) === stamp) continue;
+      this.queue.push(path, reason);
+    }
+    await this.queue.idle();
+    await this.history?.check().catch((error: unknown) => this.problem(`git history: ${error instanceof Error ? error.message : String(error)}`));
+    if (reason === 'final') return;
+    this.rescans++;
+    // A change the rescan found counts as missed only if no event named it around that time.
+    const missed = this.unannounced.filter((path) => (this.lastHintAt.get(path) ?? 0) < startedAt - EVENT_GRACE_MS);
+    await this.append({ type: 'rescan', fileCount: snapshot.size, missedChanges: missed.length, incidentIds: this.rescanIncidentIds });
+    if (missed.length > 0) {
+      this.markDegraded(`a rescan found ${missed.length} change(s) no file event announced (first: ${missed[0]})`);
+    }
+  }
+}
+
+/** Whether `root` is the top of a git repository (history is watched only then). */
+async function isGitTop(root: string): Promise<boolean> {
+  const info = await lstat(join(root, '.git')).catch(() => null);
+  return info !== null && (info.isDirectory() || info.isFile());
+}
+
+/** The directory a watch runs on, absolute and with symlinks resolved. */
+export async function resolveWatchRoot(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch {
+    throw new RepositoryError(`${path}: no such directory`);
+  }
+}
+
+/** Whether an incident is at or above a severity. */
+export function isAtOrAbove(incident: Incident, severity: Severity): boolean {
+  return severityRank(incident.severity) >= severityRank(severity);
+}
