@@ -143,10 +143,12 @@ export function canonicalJson(value: unknown): string {
   throw new TypeError(`a ${typeof value} has no JSON form`);
 }
 
+/** SHA-256 of a string's UTF-8 bytes, lowercase hex: a line's `hash`. */
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
+/** HMAC-SHA256 of a string's UTF-8 bytes, lowercase hex: a line's `hmac`. */
 export function hmacHex(key: Buffer, text: string): string {
   return createHmac('sha256', key).update(text, 'utf8').digest('hex');
 }
