@@ -28,6 +28,12 @@ export const EVENT_LOG_FORMAT = 'selfmod-events/1';
 /** `prev` of the first line: no line came before it. */
 export const GENESIS_PREV = '0'.repeat(64);
 
+/**
+ * The longest line, newline included. A verifier reads a line whole, so this bounds its memory; the
+ * writer refuses a longer event rather than write a line no verifier will read.
+ */
+export const MAX_EVENT_LINE_BYTES = 64 * 1024 * 1024;
+
 /** Lowercase hex of a SHA-256 or HMAC-SHA256 digest. */
 export const DIGEST_PATTERN = /^[0-9a-f]{64}$/;
 

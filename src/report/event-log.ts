@@ -6,6 +6,7 @@ import { TOOL_VERSION } from '../version.js';
 import {
   EVENT_LOG_FORMAT,
   GENESIS_PREV,
+  MAX_EVENT_LINE_BYTES,
   keyId,
   sealBody,
   type EventRecord,
@@ -145,6 +146,8 @@ export class EventLog {
       event.type === 'ready' ? { format: EVENT_LOG_FORMAT, tool: this.tool, keyId: this.key === null ? null : keyId(this.key) } : null;
     const body = { ...event, ...facts, seq: this.nextSeq, at: this.now().toISOString(), prev: this.lastHash };
     const { hash, hmac, text } = sealBody(body, this.key);
+    const size = Buffer.byteLength(text, 'utf8') + 1;
+    if (size > MAX_EVENT_LINE_BYTES) throw new Error(`event log: a ${event.type} event of ${size} bytes is over the ${MAX_EVENT_LINE_BYTES}-byte line limit`);
     const record = Object.freeze({ ...body, hash, ...(hmac === null ? {} : { hmac }) }) as EventRecord;
     this.nextSeq += 1;
     this.lastHash = hash;

@@ -5,6 +5,7 @@ import {
   EVENT_LOG_FORMAT,
   EVENT_TYPES,
   GENESIS_PREV,
+  MAX_EVENT_LINE_BYTES,
   canonicalJson,
   digestsEqual,
   formatSealedLine,
@@ -41,9 +42,6 @@ export interface EventLogVerification {
    */
   readonly last: { readonly seq: number; readonly hash: string } | null;
 }
-
-/** Lines longer than this are reported as broken rather than read into memory. */
-export const MAX_EVENT_LINE_BYTES = 64 * 1024 * 1024;
 
 /**
  * Checks an event log line by line, reading it as a stream so memory is bounded by the longest
