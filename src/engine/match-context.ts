@@ -1,5 +1,6 @@
 import { changedLines, type Change, type DiffLine } from '../change/change.js';
 import type { PythonScopeIndex } from '../formats/python-scopes.js';
+import type { LineDelta } from './declared-names.js';
 import { ScopeCache, type ScopedFile } from './scope-cache.js';
 
 const PYTHON_FILE = /\.pyi?$/;
@@ -28,11 +29,12 @@ export class MatchContext {
   }
 
   /**
-   * The scope index of one side's file. When the other side's index already exists, this one is
-   * forked from it: both versions are identical up to the first changed line, so that part need not
-   * be read again (for a large trainer edited in many commits, most of the reading).
+   * The scope index of one side's file (null when its content cannot be read as text). When the
+   * other side's index already exists, this one is forked from it: both versions are identical up
+   * to the first changed line, so that part need not be read again (for a large trainer edited in
+   * many commits, most of the reading).
    */
-  async indexFor(side: 'removed' | 'added', file: ScopedFile): Promise<PythonScopeIndex> {
+  async indexFor(side: 'removed' | 'added', file: ScopedFile): Promise<PythonScopeIndex | null> {
     const { content } = this.change;
     // The other side counts if this change loaded it, or if an earlier change left it in the cache.
     const other = await ((side === 'removed' ? this.newScopes : this.oldScopes) ??
@@ -40,19 +42,51 @@ export class MatchContext {
     const first = this.lines[0];
     if (other && first) {
       const sharedLines = ((first.side === 'removed' ? first.oldLine : first.newLine) ?? 1) - 1;
-      file.deriveIndexFrom(other, sharedLines);
+      await file.deriveIndexFrom(other, sharedLines);
     }
     return file.index();
   }
 
-  /** Scope index of the old version (for removed lines) or the new one (for added lines). */
+  /**
+   * Scope index of the old version (for removed lines) or the new one (for added lines). When the
+   * other version is already known and the diff is whole, this one's declared names come from it
+   * and the diff, and its bytes are read only if a rule needs its index.
+   */
   scopesFor(side: 'removed' | 'added'): Promise<ScopedFile | null> {
+    if (side === 'removed') return (this.oldScopes ??= this.loadSide('removed'));
+    return (this.newScopes ??= this.loadSide('added'));
+  }
+
+  private async loadSide(side: 'removed' | 'added'): Promise<ScopedFile | null> {
     const { content } = this.change;
-    if (side === 'removed') {
-      this.oldScopes ??= this.cache.get(content.oldId, () => content.readOld());
-      return this.oldScopes;
-    }
-    this.newScopes ??= this.cache.get(content.newId, () => content.readNew());
-    return this.newScopes;
+    const id = side === 'removed' ? content.oldId : content.newId;
+    const read = side === 'removed' ? () => content.readOld() : () => content.readNew();
+    const cached = this.cache.peek(id);
+    if (cached) return cached;
+    const otherPending = (side === 'removed' ? this.newScopes : this.oldScopes) ?? this.cache.peek(side === 'removed' ? content.newId : content.oldId);
+    const other = this.isDiffWhole() && otherPending ? await otherPending : null;
+    // Looked up again: another change may have loaded this version while we waited.
+    if (other && !this.cache.peek(id)) return this.cache.derive(id, read, other, this.deltaTo(side));
+    return this.cache.get(id, read);
+  }
+
+  /** True when the hunks hold every line that differs, so one side's lines follow from the other's. */
+  private isDiffWhole(): boolean {
+    return !this.change.isTruncated && !this.change.isBinary;
+  }
+
+  /** The lines that turn the other side into `side`'s version. */
+  private deltaTo(side: 'removed' | 'added'): LineDelta {
+    const other = side === 'removed' ? 'added' : 'removed';
+    return {
+      gained: this.textsOf(side),
+      lost: this.textsOf(other),
+    };
+  }
+
+  private textsOf(side: 'removed' | 'added'): string[] {
+    const texts: string[] = [];
+    for (const line of this.lines) if (line.side === side) texts.push(line.text);
+    return texts;
   }
 }

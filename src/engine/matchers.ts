@@ -263,6 +263,7 @@ function scopeMatcher(
         const file = await context.scopesFor(side);
         if (!file || !file.declared.some(isWanted)) continue;
         const index = await context.indexFor(side, file);
+        if (!index) continue;
         for (const line of sideLines) {
           const number = side === 'added' ? line.newLine : line.oldLine;
           if (number === null) continue;

@@ -1,4 +1,7 @@
-import { findPythonScopes, type CodeScope, type PythonScopeIndex } from '../formats/python-scopes.js';
+import { findPythonScopes, type PythonScopeIndex } from '../formats/python-scopes.js';
+import { DeclaredNameCounts, declaredNames, type DeclaredName, type LineDelta } from './declared-names.js';
+
+export { declaredNames } from './declared-names.js';
 
 /**
  * Bytes of file versions kept (text and index grow with them): one commit's new version is usually
@@ -6,36 +9,67 @@ import { findPythonScopes, type CodeScope, type PythonScopeIndex } from '../form
  */
 const CAPACITY_BYTES = 24 * 1024 * 1024;
 
-const IDENTIFIER = /[\p{L}_][\p{L}\p{N}_]*/uy;
-const KEYWORDS = [
-  [Buffer.from('def'), 'function'],
-  [Buffer.from('class'), 'class'],
-] as const;
-
 /** A file version's scopes: the names it declares (cheap) and the full index (built on first use). */
 export interface ScopedFile {
-  /** Every def and class name in the file, and possibly a few from inside strings. */
-  readonly declared: ReadonlyArray<Pick<CodeScope, 'kind' | 'name'>>;
-  index(): PythonScopeIndex;
+  /** Every def and class name in the file, once each, and possibly a few from inside strings. */
+  readonly declared: readonly DeclaredName[];
+  /** The version's index; null when its content is not there to read (not text, too large). */
+  index(): Promise<PythonScopeIndex | null>;
   /**
    * Builds this file's index by forking `other`'s, when `other` has one and this file has none yet;
    * the two files must be identical in their first `sharedLines` lines.
    */
-  deriveIndexFrom(other: ScopedFile, sharedLines: number): void;
+  deriveIndexFrom(other: ScopedFile, sharedLines: number): Promise<void>;
   readonly hasIndex: boolean;
+}
+
+type ReadBytes = () => Promise<Buffer | null>;
+
+interface Entry {
+  file: Promise<ScopedFile | null>;
+  size: number;
 }
 
 /**
  * Remembers the scopes of recently seen file contents by content id, so a file edited in many
  * commits is read and parsed once per version rather than twice. The full index is only built when
- * a declared name could match: most files declare no reward or grader function at all.
+ * a declared name could match: most files declare no reward or grader function at all. A version
+ * whose names can be derived from another version's and the diff between them is not even read
+ * until its index is needed.
  */
 export class ScopeCache {
-  private readonly entries = new Map<string, { file: Promise<ScopedFile | null>; size: number }>();
+  private readonly entries = new Map<string, Entry>();
   private size = 0;
 
-  get(id: string | null, read: () => Promise<Buffer | null>): Promise<ScopedFile | null> {
-    if (id === null) return read().then(scopedFile);
+  /** The version with content id `id` (null: unknown, so not cached), read now. */
+  get(id: string | null, read: ReadBytes): Promise<ScopedFile | null> {
+    return this.getOrCreate(id, (entry) =>
+      read().then((bytes) => {
+        if (bytes === null) return null;
+        return new CachedVersion(DeclaredNameCounts.of(declaredNames(bytes)), read, bytes, (size) => this.grow(id, entry, size));
+      }),
+    );
+  }
+
+  /**
+   * The version with content id `id`, its names derived from `known` (another version) and the lines
+   * that tell them apart; its bytes are read only if its index is asked for. Falls back to reading
+   * it now when the delta does not fit `known`.
+   */
+  derive(id: string | null, read: ReadBytes, known: ScopedFile, delta: LineDelta): Promise<ScopedFile | null> {
+    const counts = known instanceof CachedVersion ? known.counts.derive(delta) : null;
+    if (counts === null) return this.get(id, read);
+    return this.getOrCreate(id, (entry) => Promise.resolve(new CachedVersion(counts, read, null, (size) => this.grow(id, entry, size))));
+  }
+
+  /** The entry for `id` if one is cached (loaded or loading), without reading anything. */
+  peek(id: string | null): Promise<ScopedFile | null> | null {
+    return id === null ? null : (this.entries.get(id)?.file ?? null);
+  }
+
+  private getOrCreate(id: string | null, create: (entry: Entry) => Promise<ScopedFile | null>): Promise<ScopedFile | null> {
+    const entry: Entry = { file: Promise.resolve(null), size: 0 };
+    if (id === null) return create(entry);
     const cached = this.entries.get(id);
     if (cached) {
       // Refresh its place: Map keeps insertion order, so the first key is the least recently used.
@@ -43,30 +77,29 @@ export class ScopeCache {
       this.entries.set(id, cached);
       return cached.file;
     }
-    const entry = { file: Promise.resolve<ScopedFile | null>(null), size: 0 };
-    entry.file = read().then(
-      (bytes) => {
-        if (this.entries.get(id) === entry) {
-          // The bytes, and about as much again for the lines and scopes an index keeps.
-          entry.size = (bytes?.length ?? 0) * 2;
-          this.size += entry.size;
-          this.evict();
-        }
-        return scopedFile(bytes);
-      },
-      (error: unknown) => {
-        // A failed read is not remembered: the next change asks again (and fails on its own).
-        if (this.entries.get(id) === entry) this.entries.delete(id);
-        throw error;
-      },
-    );
+    // In the map before `create` runs, so the sizes it reports are counted.
     this.entries.set(id, entry);
+    entry.file = create(entry).catch((error: unknown) => {
+      // A failed read is not remembered: the next change asks again (and fails on its own).
+      this.forget(id, entry);
+      throw error;
+    });
     return entry.file;
   }
 
-  /** The entry for `id` if one is cached (loaded or loading), without reading anything. */
-  peek(id: string | null): Promise<ScopedFile | null> | null {
-    return id === null ? null : (this.entries.get(id)?.file ?? null);
+  /** Counts `size` more bytes against `entry`, while it is still the cached one for `id`. */
+  private grow(id: string | null, entry: Entry, size: number): void {
+    if (id === null || this.entries.get(id) !== entry) return;
+    entry.size += size;
+    this.size += size;
+    this.evict();
+  }
+
+  /** Drops `entry` (after a failed read), while it is still the cached one for `id`. */
+  private forget(id: string | null, entry: Entry): void {
+    if (id === null || this.entries.get(id) !== entry) return;
+    this.entries.delete(id);
+    this.size -= entry.size;
   }
 
   private evict(): void {
@@ -78,65 +111,63 @@ export class ScopeCache {
   }
 }
 
-function scopedFile(bytes: Buffer | null): ScopedFile | null {
-  if (bytes === null) return null;
-  const declared = declaredNames(bytes);
-  let index: PythonScopeIndex | null = null;
-  // Indexed only when a declared name could match, and then decoded a line at a time as far as needed.
-  return {
-    declared,
-    index: () => (index ??= findPythonScopes(bytes)),
-    deriveIndexFrom(other, sharedLines) {
-      if (index === null && other.hasIndex && sharedLines > 0) index = other.index().forkFor(bytes, sharedLines);
-    },
-    get hasIndex() {
-      return index !== null;
-    },
-  };
-}
+/** One file version: its declared names, and its bytes and index once something needs them. */
+class CachedVersion implements ScopedFile {
+  readonly counts: DeclaredNameCounts;
+  private bytes: Promise<Buffer | null> | null;
+  private built: PythonScopeIndex | null = null;
+  private readonly read: ReadBytes;
+  private readonly onSize: (size: number) => void;
 
-/**
- * Every name after `def` or `class` at the start of a line (after indentation and an optional
- * `async`); a superset of the real scopes, since strings are not excluded. Works on the raw bytes
- * with indexOf, so a file version that declares nothing of interest is never decoded.
- */
-export function declaredNames(bytes: Buffer): Array<Pick<CodeScope, 'kind' | 'name'>> {
-  const declared: Array<Pick<CodeScope, 'kind' | 'name'>> = [];
-  for (const [keyword, kind] of KEYWORDS) {
-    for (let at = bytes.indexOf(keyword); at !== -1; at = bytes.indexOf(keyword, at + keyword.length)) {
-      let after = at + keyword.length;
-      if (bytes[after] !== SPACE && bytes[after] !== TAB) continue;
-      if (!startsLogicalLine(bytes, at)) continue;
-      while (bytes[after] === SPACE || bytes[after] === TAB) after++;
-      let end = after;
-      // ASCII letters, digits, underscore, and any byte of a multi-byte UTF-8 character.
-      while (end < bytes.length && isIdentifierByte(bytes[end] as number)) end++;
-      IDENTIFIER.lastIndex = 0;
-      const name = IDENTIFIER.exec(bytes.toString('utf8', after, end));
-      if (name) declared.push({ kind, name: name[0] });
-    }
+  constructor(counts: DeclaredNameCounts, read: ReadBytes, bytes: Buffer | null, onSize: (size: number) => void) {
+    this.counts = counts;
+    this.read = read;
+    this.onSize = onSize;
+    this.bytes = bytes === null ? null : Promise.resolve(bytes);
+    onSize(counts.approximateBytes + (bytes === null ? 0 : bytesCost(bytes)));
   }
-  return declared;
-}
 
-const SPACE = 0x20;
-const TAB = 0x09;
-const ASYNC = Buffer.from('async');
-
-function isIdentifierByte(byte: number): boolean {
-  return (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || byte === 0x5f || byte >= 0x80;
-}
-
-/** True when only indentation, and perhaps `async`, stands between the line start and `at`. */
-function startsLogicalLine(bytes: Buffer, at: number): boolean {
-  let i = at - 1;
-  while (i >= 0 && (bytes[i] === SPACE || bytes[i] === TAB)) i--;
-  if (i >= 4 && i < at - 1 && bytes.compare(ASYNC, 0, 5, i - 4, i + 1) === 0) {
-    const before = i - 5;
-    if (before < 0 || bytes[before] === 0x0a || bytes[before] === SPACE || bytes[before] === TAB) {
-      i = before;
-      while (i >= 0 && (bytes[i] === SPACE || bytes[i] === TAB)) i--;
-    }
+  get declared(): readonly DeclaredName[] {
+    return this.counts.names;
   }
-  return i < 0 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x0c;
+
+  get hasIndex(): boolean {
+    return this.built !== null;
+  }
+
+  async index(): Promise<PythonScopeIndex | null> {
+    if (this.built) return this.built;
+    const bytes = await this.loadBytes();
+    // Indexed only when a declared name could match, and then decoded a line at a time as far as needed.
+    if (bytes !== null) this.built ??= findPythonScopes(bytes);
+    return this.built;
+  }
+
+  async deriveIndexFrom(other: ScopedFile, sharedLines: number): Promise<void> {
+    if (this.built !== null || !other.hasIndex || sharedLines <= 0) return;
+    const [bytes, otherIndex] = await Promise.all([this.loadBytes(), other.index()]);
+    if (bytes !== null && otherIndex !== null) this.built ??= otherIndex.forkFor(bytes, sharedLines);
+  }
+
+  private loadBytes(): Promise<Buffer | null> {
+    if (this.bytes) return this.bytes;
+    const loading = this.read().then(
+      (bytes) => {
+        if (bytes !== null) this.onSize(bytesCost(bytes));
+        return bytes;
+      },
+      (error: unknown) => {
+        // Not remembered: a later request reads again.
+        if (this.bytes === loading) this.bytes = null;
+        throw error;
+      },
+    );
+    this.bytes = loading;
+    return loading;
+  }
+}
+
+/** The bytes, and about as much again for the lines and scopes an index keeps. */
+function bytesCost(bytes: Buffer): number {
+  return bytes.length * 2;
 }

@@ -3,6 +3,7 @@ import { checkChange } from '../../src/engine/check-change.js';
 import { compileRules } from '../../src/engine/load-rules.js';
 import type { MatcherSpec, RuleDefinition, RuleExample } from '../../src/engine/rule.js';
 import { exampleToChange } from '../../src/engine/rule-tester.js';
+import { ScopeCache } from '../../src/engine/scope-cache.js';
 
 function rule(match: MatcherSpec, id = 'test-rule'): RuleDefinition {
   return {
@@ -121,5 +122,33 @@ describe('checkChange', () => {
     expect(incidents[0]!.binary).toMatchObject({ oldSize: 3, newSize: 5 });
     expect(incidents[0]!.diff).toContain('Binary files a/m.safetensors and b/m.safetensors differ');
     expect(incidents[0]!.evidence).toEqual([]);
+  });
+});
+
+describe('checkChange with a scope cache shared along a history', () => {
+  it('finds a scope in a version whose names were derived from the next version and the diff', async () => {
+    const v1 = REWARD_FILE.before;
+    const v2 = v1.replace('    return total', '    return 1.0');
+    const v3 = v2.replace('    return draw(traj)', '    return draw(traj, color="red")');
+    const rules = compileRules([rule({ scope: 'reward' })]);
+    const cache = new ScopeCache();
+    // Newest first, as history is read: the second change's new version is the first one's old.
+    const newer = exampleToChange({ file: REWARD_FILE.file, before: v2, after: v3 });
+    const older = exampleToChange({ file: REWARD_FILE.file, before: v1, after: v2 });
+    expect(await checkChange(newer, rules, cache)).toEqual([]);
+    const incidents = await checkChange(older, rules, cache);
+    expect(incidents.map((incident) => incident.scopes)).toEqual([['compute_reward']]);
+    expect(incidents[0]!.evidence.map((line) => line.side)).toEqual(['removed', 'added']);
+  });
+
+  it('still finds a function that only the derived version declares', async () => {
+    const v1 = REWARD_FILE.before;
+    const v2 = v1.replace(/def compute_reward[\s\S]*?return total\n\n/, '');
+    const v3 = v2.replace('    return draw(traj)', '    return draw(traj, color="red")');
+    const rules = compileRules([rule({ scope: 'reward' })]);
+    const cache = new ScopeCache();
+    await checkChange(exampleToChange({ file: REWARD_FILE.file, before: v2, after: v3 }), rules, cache);
+    const incidents = await checkChange(exampleToChange({ file: REWARD_FILE.file, before: v1, after: v2 }), rules, cache);
+    expect(incidents.map((incident) => incident.scopes)).toEqual([['compute_reward']]);
   });
 });

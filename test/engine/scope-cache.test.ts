@@ -44,7 +44,7 @@ describe('ScopeCache', () => {
     const second = await cache.get('blob-1', read);
     expect(second).toBe(first);
     expect(reads).toBe(1);
-    expect(first!.index().scopesAt(2).map((scope) => scope.name)).toEqual(['reward']);
+    expect((await first!.index())!.scopesAt(2).map((scope) => scope.name)).toEqual(['reward']);
     await cache.get(null, read);
     await cache.get(null, read);
     expect(reads).toBe(3);
@@ -64,3 +64,59 @@ describe('ScopeCache', () => {
     expect(attempts).toBe(2);
   });
 });
+
+describe('ScopeCache.derive', () => {
+  const oldText = 'class RewardModel:\n    def score(self):\n        return 1\n\ndef helper():\n    pass\n';
+  const newText = 'class RewardModel:\n    def score(self):\n        return 2\n\ndef other():\n    pass\n';
+
+  it('derives a version\'s names from another version and the lines between them, reading it only for its index', async () => {
+    const cache = new ScopeCache();
+    const known = await cache.get('new', async () => Buffer.from(newText));
+    let reads = 0;
+    const derived = await cache.derive(
+      'old',
+      async () => {
+        reads++;
+        return Buffer.from(oldText);
+      },
+      known!,
+      { gained: ['        return 1', 'def helper():'], lost: ['        return 2', 'def other():'] },
+    );
+    expect(reads).toBe(0);
+    expect(sortNames(derived!.declared)).toEqual(sortNames(declaredNames(Buffer.from(oldText))));
+    expect((await derived!.index())!.scopesAt(5).map((scope) => scope.name)).toEqual(['helper']);
+    expect(reads).toBe(1);
+    expect(await cache.peek('old')).toBe(derived);
+  });
+
+  it('keeps a name another line still declares, and reads the version when the lines do not fit', async () => {
+    const cache = new ScopeCache();
+    const known = await cache.get('twice', async () => Buffer.from('def f():\n    pass\ndef f():\n    pass\n'));
+    const once = await cache.derive('once', async () => null, known!, { gained: [], lost: ['def f():'] });
+    expect(once!.declared).toEqual([{ kind: 'function', name: 'f' }]);
+    let reads = 0;
+    const unfit = await cache.derive(
+      'unfit',
+      async () => {
+        reads++;
+        return Buffer.from('def g():\n    pass\n');
+      },
+      known!,
+      { gained: [], lost: ['def missing():'] },
+    );
+    expect(reads).toBe(1);
+    expect(unfit!.declared).toEqual([{ kind: 'function', name: 'g' }]);
+  });
+
+  it('gives no index for a derived version whose content turns out unreadable', async () => {
+    const cache = new ScopeCache();
+    const known = await cache.get('a', async () => Buffer.from('def reward():\n    return 1\n'));
+    const derived = await cache.derive('b', async () => null, known!, { gained: ['    return 2'], lost: ['    return 1'] });
+    expect(derived!.declared).toEqual([{ kind: 'function', name: 'reward' }]);
+    expect(await derived!.index()).toBeNull();
+  });
+});
+
+function sortNames(names: ReadonlyArray<{ kind: string; name: string }>): string[] {
+  return [...new Set(names.map((name) => `${name.kind} ${name.name}`))].sort();
+}
