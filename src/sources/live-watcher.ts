@@ -1,4 +1,4 @@
-import { relative, sep } from 'node:path';
+import { basename, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 
 /** Polling interval once native watching has failed (out of inotify watches or descriptors). */
@@ -68,7 +68,8 @@ export class LiveWatcher {
       const watchedPath = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
       if (typeof watchedPath === 'string') {
         this.hint(watchedPath);
-        if (path) this.hint(`${watchedPath}${sep}${path}`);
+        // A watch on a file names the file itself; only a directory's watch names a child.
+        if (path && path !== basename(watchedPath)) this.hint(`${watchedPath}${sep}${path}`);
       }
     });
     watcher.on('error', (error: unknown) => void this.onError(error));

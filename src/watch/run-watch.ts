@@ -1,5 +1,5 @@
 import { lstat, realpath } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import type { Change } from '../change/change.js';
 import { changeFromVersions } from '../change/from-sides.js';
 import { checkChange } from '../engine/check-change.js';
@@ -261,11 +261,12 @@ export class WatchRun {
       if (!snapshot.get(path)) return;
     }
     const before = snapshot.get(path) ?? null;
-    const { state, bytes } = await readFileState(root, path, {
-      maxCopyBytes: this.options.maxCopyBytes,
-      budget: snapshot.budget,
-      parents: new ParentCheck(root),
-    });
+    const parents = new ParentCheck(root);
+    const { state, bytes } = await readFileState(root, path, { maxCopyBytes: this.options.maxCopyBytes, budget: snapshot.budget, parents });
+    if (before === null && state === null && reason === 'event' && !info && (await isBrieflyPresent(root, path, parents))) {
+      await this.check(briefFileChange(path, new Date().toISOString()));
+      return;
+    }
     if (isSameState(before, state)) {
       // Same content; keep the newer stamp so the next rescan can skip it.
       snapshot.set(path, state);
@@ -377,6 +378,28 @@ export class WatchRun {
       this.markDegraded(`a rescan found ${missed.length} change(s) no file event announced (first: ${missed[0]})`);
     }
   }
+}
+
+/**
+ * Whether an event named a file that is gone before it could be read: its directory is there, the
+ * name is not. A file created and deleted at once is still an edit that happened (a script run and
+ * removed, a hook planted for one commit); what it held is unknown.
+ */
+async function isBrieflyPresent(root: string, path: string, parents: ParentCheck): Promise<boolean> {
+  if (!(await parents.isRealDirectoryChain(dirname(path)))) return false;
+  const error = await lstat(join(root, path)).then(
+    () => null,
+    (failure: NodeJS.ErrnoException) => failure.code,
+  );
+  return error === 'ENOENT';
+}
+
+function briefFileChange(path: string, at: string): Change {
+  return changeFromVersions({
+    before: null,
+    after: { path, mode: '100644', bytes: null, sha256: null, size: null, unreadableReason: 'created and removed before it could be read' },
+    origin: { kind: 'live', at },
+  });
 }
 
 /** Whether `root` is the top of a git repository (history is watched only then). */
