@@ -98,6 +98,7 @@ export async function run(argv: readonly string[], io?: CommandIo): Promise<numb
     .option('--events <file>', 'append every event to a hash-chained JSON Lines log (a new file)')
     .option('--key-file <file>', 'HMAC every event-log line with the key in <file> (keep it outside the watched tree)')
     .option('--output <file>', 'keep an up-to-date JSON report in <file> (rewritten atomically)')
+    .option('--webhook <url>', 'POST every event as JSON to <url>, with retries, never holding up detection')
     .option('--rescan <seconds>', 'seconds between full rescans that catch what file events missed (0: off)', '15')
     .option('--ignore <glob>', 'do not watch paths matching <glob> (repeatable; dir/ for a directory)', collect, [] as string[])
     .option('--no-default-ignores', 'also watch node_modules/ and tool caches')

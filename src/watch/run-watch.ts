@@ -302,6 +302,11 @@ export class WatchRun {
     this.report?.schedule();
   }
 
+  /** Marks the watch degraded from outside (a webhook that lost events). */
+  degrade(reason: string): void {
+    this.markDegraded(reason);
+  }
+
   private markDegraded(reason: string): void {
     if (this.degraded.includes(reason)) return;
     this.degraded.push(reason);
