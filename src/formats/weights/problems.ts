@@ -28,9 +28,10 @@ export class ProblemLog {
   }
 
   /** Takes problems found by a nested parser (a pickle inside a zip), prefixing where they were. */
-  addAll(problems: readonly WeightsProblem[], prefix: string): void {
+  addAll(problems: readonly WeightsProblem[], prefix?: string): void {
     for (const found of problems) {
-      this.add(found.code, found.message, found.where === undefined ? prefix : `${prefix}: ${found.where}`);
+      const where = prefix === undefined ? found.where : found.where === undefined ? prefix : `${prefix}: ${found.where}`;
+      this.add(found.code, found.message, where);
     }
   }
 

@@ -11,7 +11,7 @@ export interface TensorSummary {
   /** The format's own type name: `F32`, `BF16`, `Q4_K`, numpy's `<f4`. */
   readonly dtype: string;
   readonly shape: readonly number[];
-  /** Absolute byte offset of the tensor's data in the file. */
+  /** Absolute byte offset of the tensor's data in the file; -1 when it is stored compressed (an npz member). */
   readonly offset: number;
   readonly length: number;
   readonly sha256: string;
