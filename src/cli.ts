@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { rulesListCommand, rulesTestCommand } from './commands/rules.js';
 import { scanCommand, type ScanFlags } from './commands/scan.js';
 import { demoCommand } from './commands/demo.js';
+import { snapshotCommand, type SnapshotFlags } from './commands/snapshot.js';
 import { runVerify } from './commands/verify.js';
 import { watchCommand, type WatchFlags } from './commands/watch.js';
 import type { CommandIo } from './commands/io.js';
@@ -75,6 +76,7 @@ export async function run(argv: readonly string[], io?: CommandIo): Promise<numb
     .description('scan git history and the working tree for self-modification')
     .argument('[path]', 'repository to scan', '.')
     .option('--since <rev>', 'scan only commits after <rev> (rev..HEAD); its .selfmod.yml configures the scan')
+    .option('--against <manifest>', 'compare the directory with a snapshot manifest instead of reading git (no git needed)')
     .option('--no-history', 'skip git history')
     .option('--no-working-tree', 'skip staged, unstaged and untracked changes')
     .option('--rules <file|dir>', 'add rule files (repeatable)', collect, [] as string[])
@@ -108,6 +110,18 @@ export async function run(argv: readonly string[], io?: CommandIo): Promise<numb
     .addOption(new Option('--kill-on <severity>', 'stop the command (SIGTERM, then SIGKILL) on the first incident this severe').choices([...SEVERITIES]))
     .action(async (path: string, flags: WatchFlags) => {
       exitCode = await withInterruptSignal((signal) => watchCommand(path, flags, command, streams, signal));
+    });
+
+  program
+    .command('snapshot')
+    .description('record every file of a directory (states and text copies) for a later scan --against')
+    .argument('[path]', 'directory to record', '.')
+    .requiredOption('--output <manifest>', 'where to write the manifest (keep it outside the directory)')
+    .option('--ignore <glob>', 'leave out paths matching <glob> (repeatable; dir/ for a directory)', collect, [] as string[])
+    .option('--no-default-ignores', 'also record node_modules/ and tool caches')
+    .option('--copy-limit <MB>', 'megabytes of text-file copies kept for diffs', '256')
+    .action(async (path: string, flags: SnapshotFlags) => {
+      exitCode = await snapshotCommand(path, flags, streams);
     });
 
   program

@@ -1,9 +1,10 @@
 import type { Severity } from '../engine/rule.js';
-import { SelfmodError } from '../errors.js';
+import { SelfmodError, UsageError } from '../errors.js';
 import { textReportChunks } from '../report/format-text.js';
 import { buildReportHeader, emptyCounts, type ReportHeader } from '../report/report.js';
 import { jsonReportChunksFromFormatted, writeFormattedJsonReport, writeJsonReport } from '../report/write-json.js';
-import { runScan } from '../scan/run-scan.js';
+import { runScan, type ScanOptions } from '../scan/run-scan.js';
+import { runSnapshotScan } from '../scan/run-snapshot-scan.js';
 import { createProgressLine } from '../util/progress.js';
 import { TOOL_VERSION } from '../version.js';
 import { OutputClosedError, writeOut, type CommandIo } from './io.js';
@@ -18,6 +19,7 @@ export interface ScanFlags {
   readonly output?: string;
   readonly format?: 'text' | 'json';
   readonly failOn?: Severity;
+  readonly against?: string;
 }
 
 /** `selfmod scan [path]`: returns 0 (clean), 1 (incidents at or above --fail-on) or 2 (error). */
@@ -31,7 +33,10 @@ export async function scanCommand(
   const startedAt = new Date();
   let result;
   try {
-    result = await runScan({
+    if (flags.against !== undefined && flags.since !== undefined) {
+      throw new UsageError('--against and --since cannot be combined: --against compares the tree with a snapshot, not with a revision');
+    }
+    const options: ScanOptions = {
       path,
       since: flags.since ?? null,
       history: flags.history,
@@ -43,7 +48,8 @@ export async function scanCommand(
       // Counting the commits costs a walk of the history: only worth it when someone watches.
       ...(io.stderr.isTTY ? { onProgress: (done: number, total: number) => progress.update(done, total) } : {}),
       ...(signal ? { signal } : {}),
-    });
+    };
+    result = flags.against === undefined ? await runScan(options) : await runSnapshotScan(options, flags.against);
   } catch (error) {
     progress.clear();
     if (flags.output && error instanceof SelfmodError) {
@@ -79,7 +85,7 @@ function failedReport(path: string, flags: ScanFlags, startedAt: Date, error: Se
     version: TOOL_VERSION,
     target: {
       root: path,
-      mode: 'git',
+      mode: flags.against === undefined ? 'git' : 'snapshot',
       since: flags.since ?? null,
       sinceCommit: null,
       head: null,

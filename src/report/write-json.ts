@@ -50,7 +50,7 @@ export function formatJsonReport(report: Report): string {
  * Writes a file so that readers see the old content or the new, never half of either: the text goes
  * to a temporary file in the same directory, is flushed to disk, then renamed over the target.
  */
-export async function writeFileAtomic(path: string, chunks: Iterable<string>): Promise<void> {
+export async function writeFileAtomic(path: string, chunks: Iterable<string>, what = 'the report'): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const handle = await open(temporary, 'wx', 0o644);
@@ -75,7 +75,7 @@ export async function writeFileAtomic(path: string, chunks: Iterable<string>): P
   } catch (error) {
     await rm(temporary, { force: true }).catch(() => undefined);
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new OutputError(path, `cannot write the report (${reason})`, { cause: error });
+    throw new OutputError(path, `cannot write ${what} (${reason})`, { cause: error });
   }
 }
 

@@ -22,7 +22,7 @@ import { TOOL_VERSION } from '../version.js';
 import { HistoryWatch } from './history-watch.js';
 import { LiveReport } from './live-report.js';
 import { PathQueue } from './path-queue.js';
-import { compileIgnore, isRefPath } from './watch-ignore.js';
+import { compileIgnore, isRefPath } from '../sources/tree-ignore.js';
 
 /** A change a rescan finds counts as missed by the events when none named its path this recently. */
 const EVENT_GRACE_MS = 2_000;

@@ -1,6 +1,6 @@
 import { compileGlob, GlobSyntaxError } from '../engine/glob.js';
 import { UsageError } from '../errors.js';
-import { isInsideGitInternals } from '../sources/tree-walk.js';
+import { isInsideGitInternals } from './tree-walk.js';
 
 /**
  * Ignored unless `--no-default-ignores`: package and tool caches that churn by the thousand and hold
