@@ -32,7 +32,7 @@ export async function openRepository(path: string): Promise<Repository> {
   const root = await findTopDirectory(start);
   if (!root) {
     throw new RepositoryError(
-      `${path}: not a git repository (no .git found in it or any parent); selfmod scan reads git history`,
+      `${path}: not a git repository (no .git found in it or any parent); selfmod scan reads git history (for a directory without git: selfmod snapshot, then scan --against, or selfmod watch)`,
     );
   }
   // Before git reads anything: a FIFO where git reads its config would block the very first call.

@@ -114,7 +114,9 @@ export async function scanReportWithCli(path: string, options: { cwd?: string; e
 
 /** Where an incident came from: a commit's subject, or `worktree` / `index`. */
 export function sourceOf(incident: Incident): string {
-  return incident.source.kind === 'commit' ? incident.source.subject : incident.source.area;
+  const source = incident.source;
+  if (source.kind === 'commit') return source.subject;
+  return source.kind === 'working-tree' ? source.area : source.kind;
 }
 
 /**

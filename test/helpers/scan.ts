@@ -10,7 +10,8 @@ export async function scan(path: string, options: Partial<ScanOptions> = {}) {
 /** Incidents as "ruleId file [change] source" strings, for compact assertions. */
 export function summarize(incidents: readonly Incident[]): string[] {
   return incidents.map((incident) => {
-    const source = incident.source.kind === 'commit' ? incident.source.subject : `working-tree:${incident.source.area}`;
+    const origin = incident.source;
+    const source = origin.kind === 'commit' ? origin.subject : origin.kind === 'working-tree' ? `working-tree:${origin.area}` : origin.kind;
     return `${incident.ruleId} ${incident.file} [${incident.change}] ${source}`;
   });
 }
