@@ -39,7 +39,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'numpy._core.multiarray': ['_reconstruct', 'scalar'],
   numpy: ['dtype', 'ndarray'],
   _codecs: ['encode'],
-  builtins: ['set', 'frozenset', 'slice', 'bytearray', 'complex', 'range'],
+  builtins: ['set', 'frozenset', 'slice', 'bytes', 'bytearray', 'complex', 'range'],
 };
 
 /** `torch.FloatStorage`, `torch.cuda.HalfStorage`, …: storage types named in persistent ids. */
