@@ -1,5 +1,6 @@
 import type { ProblemLog } from '../problems.js';
 import { canonicalModule } from './allowlist.js';
+import { PickleMemo } from './memo.js';
 
 /**
  * What the simulated stack holds: just enough to follow names. Text (a possible module or
@@ -15,7 +16,7 @@ const OTHER: StackValue = { kind: 'other' };
 
 /** Bounds on what the simulation keeps; past them it degrades (reported) and names stop resolving. */
 export const MAX_STACK = 1_000_000;
-export const MAX_MEMO = 1_000_000;
+export const MAX_MEMO = 4_000_000;
 /** Text values longer than this are never module or attribute names, so are not kept. */
 export const MAX_TEXT_CHARS = 1024;
 const TEXT_BUDGET_CHARS = 16 * 1024 * 1024;
@@ -40,9 +41,11 @@ export class PickleMachine {
   unresolvedGlobals = 0;
   private stack: StackValue[] = [];
   private marks: number[] = [];
-  private readonly memo = new Map<number, StackValue>();
+  private readonly memo = new PickleMemo<StackValue>(MAX_MEMO);
   private textChars = 0;
   private degraded = false;
+  /** Once values were dropped for depth, what the stack holds is no longer what Python's would. */
+  private stackOverflowed = false;
 
   constructor(private readonly problems: ProblemLog) {}
 
@@ -53,22 +56,23 @@ export class PickleMachine {
 
   push(value: StackValue): void {
     if (this.stack.length >= MAX_STACK) {
+      this.stackOverflowed = true;
       this.degrade(`stack deeper than ${MAX_STACK}`);
       return;
     }
     this.stack.push(value);
   }
 
-  pop(where: string): StackValue {
+  pop(at: number): StackValue {
     if (this.stack.length > (this.marks[this.marks.length - 1] ?? 0)) return this.stack.pop() as StackValue;
-    if (!this.degraded) this.problems.add('pickle-stack-underflow', 'pops a value the stack does not hold', where);
+    if (!this.degraded) this.problems.add('pickle-stack-underflow', 'pops a value the stack does not hold', `@${at}`);
     return OTHER;
   }
 
   /** The top value, left in place. */
-  top(where: string): StackValue {
+  top(at: number): StackValue {
     if (this.stack.length > (this.marks[this.marks.length - 1] ?? 0)) return this.stack[this.stack.length - 1] as StackValue;
-    return this.pop(where);
+    return this.pop(at);
   }
 
   mark(): void {
@@ -76,20 +80,20 @@ export class PickleMachine {
   }
 
   /** Everything above the most recent mark, removed with the mark. */
-  popToMark(where: string): StackValue[] {
-    const at = this.marks.pop();
-    if (at === undefined) {
-      if (!this.degraded) this.problems.add('pickle-no-mark', 'needs a MARK that was never set', where);
+  popToMark(at: number): StackValue[] {
+    const height = this.marks.pop();
+    if (height === undefined) {
+      if (!this.degraded) this.problems.add('pickle-no-mark', 'needs a MARK that was never set', `@${at}`);
       return [];
     }
-    return this.stack.splice(at);
+    return this.stack.splice(height);
   }
 
   /** POP: drops the top value, or the mark itself when nothing is above it (as CPython does). */
-  discard(where: string): void {
+  discard(at: number): void {
     if (this.stack.length > (this.marks[this.marks.length - 1] ?? 0)) this.stack.pop();
     else if (this.marks.length > 0) this.marks.pop();
-    else this.pop(where);
+    else this.pop(at);
   }
 
   text(value: string | null): StackValue {
@@ -98,26 +102,26 @@ export class PickleMachine {
     return { kind: 'text', text: value };
   }
 
-  memoPut(index: number | null, where: string): void {
-    const value = this.top(where);
+  memoPut(index: number | null, at: number): void {
+    const value = this.top(at);
     if (index === null) {
-      this.problems.add('pickle-bad-memo-index', 'memo index is not a number', where);
+      this.problems.add('pickle-bad-memo-index', 'memo index is not a number', `@${at}`);
       return;
     }
-    if (this.memo.size >= MAX_MEMO && !this.memo.has(index)) {
-      this.degrade(`memo larger than ${MAX_MEMO}`);
+    if (index < 0 || !Number.isSafeInteger(index)) {
+      this.problems.add('pickle-bad-memo-index', `memo index ${index} is out of range`, `@${at}`);
       return;
     }
-    this.memo.set(index, value);
+    if (!this.memo.set(index, value)) this.degrade(`memo larger than ${MAX_MEMO}`);
   }
 
-  memoize(where: string): void {
-    this.memoPut(this.memo.size, where);
+  memoize(at: number): void {
+    this.memoPut(this.memo.size, at);
   }
 
-  memoGet(index: number | null, where: string): void {
+  memoGet(index: number | null, at: number): void {
     const value = index === null ? undefined : this.memo.get(index);
-    if (value === undefined && !this.degraded) this.problems.add('pickle-memo-missing', `memo entry ${index ?? '?'} was never stored`, where);
+    if (value === undefined && !this.degraded) this.problems.add('pickle-memo-missing', `memo entry ${index ?? '?'} was never stored`, `@${at}`);
     this.push(value ?? OTHER);
   }
 
@@ -128,34 +132,34 @@ export class PickleMachine {
   }
 
   /** STACK_GLOBAL: module and name must both be text on the stack for Python to accept them. */
-  stackGlobal(where: string): void {
-    const name = this.pop(where);
-    const module = this.pop(where);
-    if (module.kind === 'text' && name.kind === 'text') {
+  stackGlobal(at: number): void {
+    const name = this.pop(at);
+    const module = this.pop(at);
+    if (module.kind === 'text' && name.kind === 'text' && !this.stackOverflowed) {
       this.push(this.importGlobal(module.text, name.text));
       return;
     }
     this.unresolvedGlobals++;
-    this.problems.add('pickle-unresolved-global', 'STACK_GLOBAL operands are not text constants we can follow', where);
+    this.problems.add('pickle-unresolved-global', 'STACK_GLOBAL operands are not text constants we can follow', `@${at}`);
     this.push({ kind: 'global', module: '?', name: '?' });
   }
 
   /** A callable applied (REDUCE, NEWOBJ, OBJ, INST): note it if it is a global; push what it makes. */
-  call(callable: StackValue, where: string): void {
+  call(callable: StackValue, at: number): void {
     let by: string | null = null;
     if (callable.kind === 'global') by = `${callable.module}.${callable.name}`;
-    else this.problems.add('pickle-computed-callable', `calls ${describe(callable)}, not a global`, where);
+    else this.problems.add('pickle-computed-callable', `calls ${describe(callable)}, not a global`, `@${at}`);
     if (by !== null) this.calls.add(by);
     this.push({ kind: 'made', by });
   }
 
   /** BUILD sets state on the value below: an object's class runs `__setstate__`; a global would be patched. */
-  build(where: string): void {
-    this.pop(where);
-    const target = this.top(where);
+  build(at: number): void {
+    this.pop(at);
+    const target = this.top(at);
     if (target.kind === 'made' && target.by !== null) this.calls.add(target.by);
     if (target.kind === 'global') {
-      this.problems.add('pickle-build-on-global', `sets attributes of ${target.module}.${target.name} itself`, where);
+      this.problems.add('pickle-build-on-global', `sets attributes of ${target.module}.${target.name} itself`, `@${at}`);
       this.calls.add(`${target.module}.${target.name}`);
     }
   }

@@ -3,7 +3,7 @@ import { SourceCursor, TruncatedInput } from '../cursor.js';
 import { compareText, ProblemLog, type WeightsProblem } from '../problems.js';
 import { isAllowedGlobal } from './allowlist.js';
 import { PickleMachine } from './machine.js';
-import { HIGHEST_PICKLE_PROTOCOL, PICKLE_OPCODES, type PickleArg } from './opcodes.js';
+import { HIGHEST_PICKLE_PROTOCOL, PICKLE_OPCODES, type PickleArg, type PickleOpcode } from './opcodes.js';
 import { applyOpcode, type OpcodeArg } from './semantics.js';
 
 /** What walking one pickle found. Nothing in it was executed. */
@@ -35,6 +35,9 @@ export interface PickleScanOptions {
 /** Text arguments longer than this cannot be names we need; they are stepped over, not read. */
 const KEEP_ARG_BYTES = 4096;
 export const UNRESOLVED_GLOBAL = '(unresolved STACK_GLOBAL)';
+/** The longest fixed-size argument (u8, f8): the loop keeps this much buffered past each opcode. */
+const MAX_FIXED_ARG = 8;
+const OPCODES_BY_BYTE: ReadonlyArray<PickleOpcode | undefined> = Array.from({ length: 256 }, (_, code) => PICKLE_OPCODES.get(code));
 
 /**
  * Walks one pickle opcode by opcode without executing it, as far as its STOP, and reports what it
@@ -55,21 +58,23 @@ export async function scanPickle(source: ByteSource, options: PickleScanOptions 
   try {
     for (;;) {
       at = cursor.position;
-      if (!cursor.ready(1)) await cursor.need(1);
+      // One read of the window serves many opcodes; awaiting only when it runs dry keeps the walk fast.
+      if (!cursor.ready(MAX_FIXED_ARG + 1)) await cursor.need(Math.min(MAX_FIXED_ARG + 1, cursor.remaining));
       const code = cursor.u8();
-      const opcode = PICKLE_OPCODES.get(code);
+      const opcode = OPCODES_BY_BYTE[code];
       if (!opcode) {
         problems.add('pickle-unknown-opcode', `byte 0x${code.toString(16).padStart(2, '0')} is no pickle opcode`, `@${at}`);
         break;
       }
       opcodeCount++;
-      const arg = await readArg(cursor, opcode.arg, problems, at);
+      let arg = readArg(cursor, opcode.arg, problems, at);
+      if (arg instanceof Promise) arg = await arg;
       if (opcode.name === 'PROTO') {
         protocol = arg as number;
         if (protocol > HIGHEST_PICKLE_PROTOCOL) problems.add('pickle-bad-protocol', `protocol ${protocol} is beyond ${HIGHEST_PICKLE_PROTOCOL}`, `@${at}`);
       }
       if (opcode.name.startsWith('EXT')) extensions.add(`(extension code ${String(arg)})`);
-      applyOpcode(machine, opcode.name, arg, `@${at}`);
+      applyOpcode(machine, opcode.name, arg, at);
       if (opcode.name === 'STOP') {
         isComplete = true;
         break;
@@ -102,38 +107,42 @@ export async function scanPickle(source: ByteSource, options: PickleScanOptions 
   };
 }
 
-async function readArg(cursor: SourceCursor, kind: PickleArg, problems: ProblemLog, at: number): Promise<OpcodeArg> {
+/**
+ * An opcode's argument. Synchronous while the bytes are in the cursor's window (the usual case:
+ * the loop keeps enough buffered for any fixed-size argument); a promise only when more must be read.
+ */
+function readArg(cursor: SourceCursor, kind: PickleArg, problems: ProblemLog, at: number): OpcodeArg | Promise<OpcodeArg> {
   switch (kind) {
     case 'none':
       return null;
     case 'u1':
-      return (await fixed(cursor, 1)).u8();
+      return cursor.u8();
     case 'u2':
-      return (await fixed(cursor, 2)).u16();
+      return cursor.u16();
     case 'u4':
-      return (await fixed(cursor, 4)).u32();
+      return cursor.u32();
     case 'i4':
-      return (await fixed(cursor, 4)).i32();
+      return cursor.i32();
     case 'u8':
-      return Number((await fixed(cursor, 8)).u64());
+      return Number(cursor.u64());
     case 'f8':
-      (await fixed(cursor, 8)).skip(8);
+      cursor.skip(8);
       return null;
     case 'line':
       return readLine(cursor);
     case 'lines2':
-      return [await readLine(cursor), await readLine(cursor)];
+      return readTwoLines(cursor);
     case 'bytes-u1':
-      return readCounted(cursor, (await fixed(cursor, 1)).u8());
+      return readCounted(cursor, cursor.u8());
     case 'bytes-u4':
-      return readCounted(cursor, (await fixed(cursor, 4)).u32());
+      return readCounted(cursor, cursor.u32());
     case 'bytes-u8': {
-      const length = (await fixed(cursor, 8)).u64();
+      const length = cursor.u64();
       if (length > BigInt(cursor.remaining)) throw new TruncatedInput(cursor.end);
       return readCounted(cursor, Number(length));
     }
     case 'bytes-i4': {
-      const length = (await fixed(cursor, 4)).i32();
+      const length = cursor.i32();
       if (length < 0) {
         problems.add('pickle-negative-length', `length ${length} is negative (Python refuses it)`, `@${at}`);
         return null;
@@ -143,27 +152,26 @@ async function readArg(cursor: SourceCursor, kind: PickleArg, problems: ProblemL
   }
 }
 
-async function fixed(cursor: SourceCursor, count: number): Promise<SourceCursor> {
-  if (!cursor.ready(count)) await cursor.need(count);
-  return cursor;
-}
-
 /** A length-prefixed argument: its bytes when short, else null after stepping over it. */
-async function readCounted(cursor: SourceCursor, length: number): Promise<Uint8Array | null> {
+function readCounted(cursor: SourceCursor, length: number): Uint8Array | null | Promise<Uint8Array | null> {
   if (length > KEEP_ARG_BYTES) {
     cursor.skip(length);
     return null;
   }
-  if (!cursor.ready(length)) await cursor.need(length);
-  return cursor.take(length);
+  if (cursor.ready(length)) return cursor.take(length);
+  return cursor.need(length).then(() => cursor.take(length));
+}
+
+async function readTwoLines(cursor: SourceCursor): Promise<OpcodeArg> {
+  const first = await readLine(cursor);
+  return [first, await readLine(cursor)];
 }
 
 /** A newline-terminated argument without its newline: its bytes when short, else null after stepping over it. */
 async function readLine(cursor: SourceCursor): Promise<Uint8Array | null> {
   const newline = await cursor.indexOf(0x0a);
   if (newline < 0) throw new TruncatedInput(cursor.end);
-  const length = newline - cursor.position;
-  const line = await readCounted(cursor, length);
+  const line = await readCounted(cursor, newline - cursor.position);
   cursor.skip(1);
   return line;
 }

@@ -29,20 +29,20 @@ const FOLD: ReadonlyMap<string, number> = new Map([
  * every call and import: globals become named placeholders, calls become placeholders that
  * remember which global made them.
  */
-export function applyOpcode(machine: PickleMachine, name: string, arg: OpcodeArg, where: string): void {
+export function applyOpcode(machine: PickleMachine, name: string, arg: OpcodeArg, at: number): void {
   if (PUSH_OTHER.has(name)) return machine.push(OTHER);
   if (COLLECT_TO_MARK.has(name)) {
-    machine.popToMark(where);
+    machine.popToMark(at);
     return machine.push(OTHER);
   }
   if (EXTEND_TO_MARK.has(name)) {
-    machine.popToMark(where);
-    machine.top(where);
+    machine.popToMark(at);
+    machine.top(at);
     return;
   }
   const fold = FOLD.get(name);
   if (fold !== undefined) {
-    for (let index = 0; index < fold; index++) machine.pop(where);
+    for (let index = 0; index < fold; index++) machine.pop(at);
     return machine.push(OTHER);
   }
   switch (name) {
@@ -59,35 +59,35 @@ export function applyOpcode(machine: PickleMachine, name: string, arg: OpcodeArg
     case 'BINUNICODE8':
       return machine.push(machine.text(arg instanceof Uint8Array ? decodeUtf8(arg) : null));
     case 'APPEND':
-      machine.pop(where);
-      machine.top(where);
+      machine.pop(at);
+      machine.top(at);
       return;
     case 'SETITEM':
-      machine.pop(where);
-      machine.pop(where);
-      machine.top(where);
+      machine.pop(at);
+      machine.pop(at);
+      machine.top(at);
       return;
     case 'POP':
-      return machine.discard(where);
+      return machine.discard(at);
     case 'DUP':
-      return machine.push(machine.top(where));
+      return machine.push(machine.top(at));
     case 'MARK':
       return machine.mark();
     case 'POP_MARK':
-      machine.popToMark(where);
+      machine.popToMark(at);
       return;
     case 'GET':
-      return machine.memoGet(arg instanceof Uint8Array ? decodeDecimal(arg) : null, where);
+      return machine.memoGet(arg instanceof Uint8Array ? decodeDecimal(arg) : null, at);
     case 'BINGET':
     case 'LONG_BINGET':
-      return machine.memoGet(arg as number, where);
+      return machine.memoGet(arg as number, at);
     case 'PUT':
-      return machine.memoPut(arg instanceof Uint8Array ? decodeDecimal(arg) : null, where);
+      return machine.memoPut(arg instanceof Uint8Array ? decodeDecimal(arg) : null, at);
     case 'BINPUT':
     case 'LONG_BINPUT':
-      return machine.memoPut(arg as number, where);
+      return machine.memoPut(arg as number, at);
     case 'MEMOIZE':
-      return machine.memoize(where);
+      return machine.memoize(at);
     case 'EXT1':
     case 'EXT2':
     case 'EXT4':
@@ -96,30 +96,30 @@ export function applyOpcode(machine: PickleMachine, name: string, arg: OpcodeArg
     case 'GLOBAL':
       return machine.push(globalFromLines(machine, arg));
     case 'STACK_GLOBAL':
-      return machine.stackGlobal(where);
+      return machine.stackGlobal(at);
     case 'INST': {
       const callable = globalFromLines(machine, arg);
-      machine.popToMark(where);
-      return machine.call(callable, where);
+      machine.popToMark(at);
+      return machine.call(callable, at);
     }
     case 'OBJ': {
-      const [callable] = machine.popToMark(where);
-      return machine.call(callable ?? OTHER, where);
+      const [callable] = machine.popToMark(at);
+      return machine.call(callable ?? OTHER, at);
     }
     case 'REDUCE':
     case 'NEWOBJ': {
-      machine.pop(where);
-      return machine.call(machine.pop(where), where);
+      machine.pop(at);
+      return machine.call(machine.pop(at), at);
     }
     case 'NEWOBJ_EX': {
-      machine.pop(where);
-      machine.pop(where);
-      return machine.call(machine.pop(where), where);
+      machine.pop(at);
+      machine.pop(at);
+      return machine.call(machine.pop(at), at);
     }
     case 'BUILD':
-      return machine.build(where);
+      return machine.build(at);
     case 'STOP':
-      machine.pop(where);
+      machine.pop(at);
       return;
     case 'PROTO':
     case 'FRAME':
