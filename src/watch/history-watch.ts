@@ -30,6 +30,7 @@ export class HistoryWatch {
   private tips = new Map<string, string>();
   private reflog: ReflogReader | null = null;
   private running: Promise<void> = Promise.resolve();
+  private queued: Promise<void> | null = null;
 
   private constructor(root: string, options: HistoryWatchOptions) {
     this.root = root;
@@ -50,9 +51,17 @@ export class HistoryWatch {
     return this.tips.get('HEAD') ?? null;
   }
 
-  /** Looks at the refs again; looks never overlap, and a look asked for during one runs after it. */
+  /**
+   * Looks at the refs again. Looks never overlap; asking during one queues a single look after it,
+   * shared by everyone who asks meanwhile (a commit touches several ref files at once).
+   */
   check(): Promise<void> {
-    const next = this.running.then(() => this.look());
+    if (this.queued) return this.queued;
+    const next = this.running.then(() => {
+      this.queued = null;
+      return this.look();
+    });
+    this.queued = next;
     this.running = next.catch(() => undefined);
     return next;
   }
