@@ -1,7 +1,7 @@
 import type { ByteSource } from './byte-source.js';
 import type { ChangedTensor, WeightsDiff } from './diff-types.js';
 import { compareElements } from './element-compare.js';
-import { isDecodableDtype, type DecodableDtype } from './element-dtypes.js';
+import { DECODABLE_SIZE, isDecodableDtype, type DecodableDtype } from './element-dtypes.js';
 import { decodableNumpyDtype } from './numpy/npy-header.js';
 import type { TensorSummary, WeightsSummary } from './summary.js';
 
@@ -24,7 +24,8 @@ const DEFAULT_MAX_TOTAL_BYTES = 256 * 1024 * 1024;
 /**
  * Adds to each changed tensor of `diff` how many elements changed and the largest absolute change,
  * when both versions' bytes are at hand, the tensor is small enough and its type can be decoded
- * (F64, F32, F16, BF16, signed and unsigned integers, BOOL; in safetensors, GGUF and numpy files).
+ * (F64, F32, F16, BF16, signed and unsigned integers, BOOL; in safetensors, GGUF, PyTorch and numpy
+ * files) and its bytes are exactly its elements (not a strided view of a larger storage).
  * Other tensors are returned as they were. A source whose size no longer matches its summary (the
  * file changed since) is not read.
  */
@@ -45,8 +46,10 @@ export async function addElementDeltas(
     const previous = oldTensors.get(tensor.name);
     const current = newTensors.get(tensor.name);
     const dtype = current ? decodableType(after.summary, current) : null;
+    // A view into a larger storage spans more bytes than its elements: only whole, dense tensors are decoded.
+    const isDense = dtype !== null && current !== undefined && current.length === elementCount(current.shape) * DECODABLE_SIZE[dtype];
     const isReadable =
-      previous && current && dtype && previous.length === current.length && previous.offset >= 0 && current.offset >= 0;
+      previous && current && dtype && isDense && previous.length === current.length && previous.offset >= 0 && current.offset >= 0;
     if (!isReadable || current.length > maxTensorBytes || 2 * current.length > budget) {
       changed.push(tensor);
       continue;
@@ -67,7 +70,8 @@ function decodableType(summary: WeightsSummary, tensor: TensorSummary): Decodabl
   switch (summary.format) {
     case 'safetensors':
     case 'gguf':
-      // GGUF's plain types carry the same names (F32, F16, BF16, F64, I8…I64).
+    case 'pytorch-zip':
+      // GGUF's plain types and our names for torch's storage types are safetensors' names (F32, BF16, I64…).
       return isDecodableDtype(tensor.dtype) ? tensor.dtype : null;
     case 'numpy':
     case 'npz':
@@ -75,4 +79,8 @@ function decodableType(summary: WeightsSummary, tensor: TensorSummary): Decodabl
     default:
       return null;
   }
+}
+
+function elementCount(shape: readonly number[]): number {
+  return shape.reduce((product, dim) => product * dim, 1);
 }

@@ -136,7 +136,8 @@ describe('summarizeZip', () => {
     const file = buildZip([
       { name: 'archive/data.pkl', data: torchStateDictPickle() },
       { name: 'archive/extra/state', data: osSystemPayload() },
-      { name: 'archive/data/0', data: Buffer.from([0x80, 0x02, 0xff, 0xff]) },
+      { name: 'archive/data/0', data: Buffer.concat([Buffer.from([0x80, 0x02]), Buffer.alloc(14, 0xff)]) },
+      { name: 'archive/data/1', data: Buffer.alloc(8) },
     ]);
     const facts = await summarizeZip(bufferSource(file), 'pytorch-zip');
     expect(facts.unsafeGlobals).toEqual(['os.system']);

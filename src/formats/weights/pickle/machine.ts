@@ -4,12 +4,18 @@ import { PickleMemo } from './memo.js';
 
 /**
  * What the simulated stack holds: just enough to follow names. Text (a possible module or
- * attribute name), a global, an object some callable made, or anything else.
+ * attribute name), a global, an object some callable made, or anything else. When structure is
+ * tracked (to read a PyTorch state dict's tensor table), also small integers, tuples, dicts and
+ * persistent ids, and the arguments each call was made with.
  */
 export type StackValue =
   | { readonly kind: 'text'; readonly text: string }
   | { readonly kind: 'global'; readonly module: string; readonly name: string }
-  | { readonly kind: 'made'; readonly by: string | null }
+  | { readonly kind: 'made'; readonly by: string | null; readonly args?: StackValue }
+  | { readonly kind: 'int'; readonly value: number }
+  | { readonly kind: 'tuple'; readonly items: readonly StackValue[] }
+  | { readonly kind: 'dict'; readonly entries: Array<[string, StackValue]> }
+  | { readonly kind: 'persid'; readonly id: StackValue }
   | { readonly kind: 'other' };
 
 const OTHER: StackValue = { kind: 'other' };
@@ -20,6 +26,10 @@ export const MAX_MEMO = 4_000_000;
 /** Text values longer than this are never module or attribute names, so are not kept. */
 export const MAX_TEXT_CHARS = 1024;
 const TEXT_BUDGET_CHARS = 16 * 1024 * 1024;
+/** Tuple items and dict entries kept in all when structure is tracked (a state dict of 1M tensors needs ~5M). */
+const STRUCTURE_BUDGET = 8_000_000;
+/** Longer tuples are not shapes, strides or rebuild arguments. */
+const MAX_TUPLE_ITEMS = 16;
 
 /** A global the pickle imports, as written (module canonicalised as Python 3 would import it). */
 export interface ImportedGlobal {
@@ -46,8 +56,49 @@ export class PickleMachine {
   private degraded = false;
   /** Once values were dropped for depth, what the stack holds is no longer what Python's would. */
   private stackOverflowed = false;
+  private structureLeft = STRUCTURE_BUDGET;
+  /** True once the structure budget ran out: containers built after that are unknown values. */
+  isStructureTruncated = false;
+  /** The value STOP returned. */
+  result: StackValue = OTHER;
 
-  constructor(private readonly problems: ProblemLog) {}
+  constructor(
+    private readonly problems: ProblemLog,
+    /** Keep tuples, dicts, integers and call arguments (costs memory bounded by STRUCTURE_BUDGET). */
+    readonly tracksStructure = false,
+  ) {}
+
+  /** A tuple of these items, or an unknown value when structure is not tracked or too large. */
+  tuple(items: readonly StackValue[]): StackValue {
+    return items.length <= MAX_TUPLE_ITEMS && this.spend(items.length) ? { kind: 'tuple', items } : OTHER;
+  }
+
+  int(value: number | null): StackValue {
+    return this.tracksStructure && value !== null ? { kind: 'int', value } : OTHER;
+  }
+
+  dict(): StackValue {
+    return this.spend(0) ? { kind: 'dict', entries: [] } : OTHER;
+  }
+
+  /** SETITEM(S): records text-keyed entries of a tracked dict. */
+  setItems(target: StackValue, pairs: readonly StackValue[]): void {
+    if (target.kind !== 'dict') return;
+    for (let index = 0; index + 1 < pairs.length; index += 2) {
+      const key = pairs[index] as StackValue;
+      if (key.kind === 'text' && this.spend(1)) target.entries.push([key.text, pairs[index + 1] as StackValue]);
+    }
+  }
+
+  private spend(items: number): boolean {
+    if (!this.tracksStructure) return false;
+    if (this.structureLeft < items) {
+      this.isStructureTruncated = true;
+      return false;
+    }
+    this.structureLeft -= items;
+    return true;
+  }
 
   /** Depth of the stack and the mark stack: a finished pickle leaves exactly one value and no marks. */
   get depth(): { values: number; marks: number } {
@@ -145,12 +196,14 @@ export class PickleMachine {
   }
 
   /** A callable applied (REDUCE, NEWOBJ, OBJ, INST): note it if it is a global; push what it makes. */
-  call(callable: StackValue, at: number): void {
+  call(callable: StackValue, at: number, args: StackValue = OTHER): void {
     let by: string | null = null;
     if (callable.kind === 'global') by = `${callable.module}.${callable.name}`;
     else this.problems.add('pickle-computed-callable', `calls ${describe(callable)}, not a global`, `@${at}`);
     if (by !== null) this.calls.add(by);
-    this.push({ kind: 'made', by });
+    // OrderedDict() is where a state dict's entries go: it becomes a dict that SETITEMS fills.
+    if (by === 'collections.OrderedDict' && this.tracksStructure) this.push(this.dict());
+    else this.push(this.tracksStructure ? { kind: 'made', by, args } : { kind: 'made', by });
   }
 
   /** BUILD sets state on the value below: an object's class runs `__setstate__`; a global would be patched. */

@@ -5,6 +5,7 @@ import { isAllowedGlobal } from './allowlist.js';
 import { PickleMachine } from './machine.js';
 import { HIGHEST_PICKLE_PROTOCOL, PICKLE_OPCODES, type PickleArg, type PickleOpcode } from './opcodes.js';
 import { applyOpcode, type OpcodeArg } from './semantics.js';
+import { extractTorchTensors, type TorchTensorRef } from './torch-tensors.js';
 
 /** What walking one pickle found. Nothing in it was executed. */
 export interface PickleScan {
@@ -22,6 +23,10 @@ export interface PickleScan {
   readonly unsafeGlobals: string[];
   /** Globals called or built (REDUCE, NEWOBJ, NEWOBJ_EX, OBJ, INST, BUILD), sorted. */
   readonly calls: string[];
+  /** With `torchTensors`: the state dict's tensors, in the order the pickle sets them. */
+  readonly torchTensors?: TorchTensorRef[];
+  /** With `torchTensors`: true when the pickle was too large for every tensor to be followed. */
+  readonly isTensorTableTruncated?: boolean;
   readonly problems: WeightsProblem[];
 }
 
@@ -30,6 +35,8 @@ export interface PickleScanOptions {
   readonly offset?: number;
   /** Extra `module.name` globals to accept, for a project that knowingly pickles its own classes. */
   readonly allow?: ReadonlySet<string>;
+  /** Also read the PyTorch tensor table (names, storages, shapes) out of the object the pickle builds. */
+  readonly torchTensors?: boolean;
 }
 
 /** Text arguments longer than this cannot be names we need; they are stepped over, not read. */
@@ -49,7 +56,7 @@ export async function scanPickle(source: ByteSource, options: PickleScanOptions 
   const start = options.offset ?? 0;
   const cursor = new SourceCursor(source, start);
   const problems = new ProblemLog();
-  const machine = new PickleMachine(problems);
+  const machine = new PickleMachine(problems, options.torchTensors === true);
   const extensions = new Set<string>();
   let protocol: number | null = null;
   let opcodeCount = 0;
@@ -103,6 +110,9 @@ export async function scanPickle(source: ByteSource, options: PickleScanOptions 
     globals,
     unsafeGlobals: unsafe.sort(compareText),
     calls: [...machine.calls].sort(compareText),
+    ...(options.torchTensors
+      ? { torchTensors: isComplete ? extractTorchTensors(machine.result) : [], isTensorTableTruncated: machine.isStructureTruncated }
+      : {}),
     problems: problems.list(),
   };
 }

@@ -8,20 +8,19 @@ const OTHER: StackValue = { kind: 'other' };
 
 /** Opcodes that push one value we do not need to know. */
 const PUSH_OTHER = new Set([
-  'INT', 'BININT', 'BININT1', 'BININT2', 'LONG', 'LONG1', 'LONG4', 'FLOAT', 'BINFLOAT', 'NONE', 'NEWTRUE', 'NEWFALSE',
-  'BINBYTES', 'SHORT_BINBYTES', 'BINBYTES8', 'BYTEARRAY8', 'NEXT_BUFFER', 'EMPTY_LIST', 'EMPTY_TUPLE', 'EMPTY_DICT',
-  'EMPTY_SET', 'PERSID',
+  'LONG', 'LONG4', 'FLOAT', 'BINFLOAT', 'NONE', 'NEWTRUE', 'NEWFALSE', 'BINBYTES', 'SHORT_BINBYTES', 'BINBYTES8',
+  'BYTEARRAY8', 'NEXT_BUFFER', 'EMPTY_LIST', 'EMPTY_SET', 'PERSID',
 ]);
-/** Opcodes that pop everything above the mark and push one container. */
-const COLLECT_TO_MARK = new Set(['LIST', 'TUPLE', 'DICT', 'FROZENSET']);
+/** Opcodes that pop everything above the mark and push one container we do not follow. */
+const COLLECT_TO_MARK = new Set(['LIST', 'FROZENSET']);
 /** Opcodes that pop everything above the mark into the container below it. */
-const EXTEND_TO_MARK = new Set(['APPENDS', 'SETITEMS', 'ADDITEMS']);
-/** Opcodes that replace the top `n` values by one. */
-const FOLD: ReadonlyMap<string, number> = new Map([
+const EXTEND_TO_MARK = new Set(['APPENDS', 'ADDITEMS']);
+/** Opcodes that make a tuple of the top `n` values. */
+const SMALL_TUPLE: ReadonlyMap<string, number> = new Map([
+  ['EMPTY_TUPLE', 0],
   ['TUPLE1', 1],
   ['TUPLE2', 2],
   ['TUPLE3', 3],
-  ['BINPERSID', 1],
 ]);
 
 /**
@@ -40,12 +39,39 @@ export function applyOpcode(machine: PickleMachine, name: string, arg: OpcodeArg
     machine.top(at);
     return;
   }
-  const fold = FOLD.get(name);
-  if (fold !== undefined) {
-    for (let index = 0; index < fold; index++) machine.pop(at);
-    return machine.push(OTHER);
+  const size = SMALL_TUPLE.get(name);
+  if (size !== undefined) {
+    const items: StackValue[] = [];
+    for (let index = 0; index < size; index++) items.unshift(machine.pop(at));
+    return machine.push(machine.tuple(items));
   }
   switch (name) {
+    case 'BININT':
+    case 'BININT1':
+    case 'BININT2':
+      return machine.push(machine.int(arg as number));
+    case 'INT':
+      return machine.push(machine.int(arg instanceof Uint8Array ? decodeDecimal(arg) : null));
+    case 'LONG1':
+      return machine.push(machine.int(arg instanceof Uint8Array ? decodeSmallLong(arg) : null));
+    case 'TUPLE':
+      return machine.push(machine.tuple(machine.popToMark(at)));
+    case 'EMPTY_DICT':
+      return machine.push(machine.dict());
+    case 'DICT': {
+      const pairs = machine.popToMark(at);
+      const dict = machine.dict();
+      machine.setItems(dict, pairs);
+      return machine.push(dict);
+    }
+    case 'SETITEMS': {
+      const pairs = machine.popToMark(at);
+      return machine.setItems(machine.top(at), pairs);
+    }
+    case 'BINPERSID': {
+      const id = machine.pop(at);
+      return machine.push(machine.tracksStructure ? { kind: 'persid', id } : OTHER);
+    }
     case 'STRING':
       return machine.push(machine.text(arg instanceof Uint8Array ? decodeQuotedString(arg) : null));
     case 'BINSTRING':
@@ -62,11 +88,11 @@ export function applyOpcode(machine: PickleMachine, name: string, arg: OpcodeArg
       machine.pop(at);
       machine.top(at);
       return;
-    case 'SETITEM':
-      machine.pop(at);
-      machine.pop(at);
-      machine.top(at);
-      return;
+    case 'SETITEM': {
+      const value = machine.pop(at);
+      const key = machine.pop(at);
+      return machine.setItems(machine.top(at), [key, value]);
+    }
     case 'POP':
       return machine.discard(at);
     case 'DUP':
@@ -108,8 +134,8 @@ export function applyOpcode(machine: PickleMachine, name: string, arg: OpcodeArg
     }
     case 'REDUCE':
     case 'NEWOBJ': {
-      machine.pop(at);
-      return machine.call(machine.pop(at), at);
+      const args = machine.pop(at);
+      return machine.call(machine.pop(at), at, args);
     }
     case 'NEWOBJ_EX': {
       machine.pop(at);
@@ -119,7 +145,7 @@ export function applyOpcode(machine: PickleMachine, name: string, arg: OpcodeArg
     case 'BUILD':
       return machine.build(at);
     case 'STOP':
-      machine.pop(at);
+      machine.result = machine.pop(at);
       return;
     case 'PROTO':
     case 'FRAME':
@@ -137,4 +163,14 @@ function globalFromLines(machine: PickleMachine, arg: OpcodeArg): StackValue {
   const name = nameLine ? decodeUtf8(nameLine) : null;
   // An unreadable name is still imported by something: it stays in the list, and off the allowlist.
   return machine.importGlobal(module ?? '(unreadable)', name ?? '(unreadable)');
+}
+
+/** LONG1's little-endian two's-complement bytes, when they fit a safe integer (shapes and offsets do). */
+function decodeSmallLong(bytes: Uint8Array): number | null {
+  if (bytes.length === 0) return 0;
+  if (bytes.length > 6) return null;
+  let value = 0;
+  for (let index = bytes.length - 1; index >= 0; index--) value = value * 256 + (bytes[index] as number);
+  const isNegative = ((bytes[bytes.length - 1] as number) & 0x80) !== 0;
+  return isNegative ? value - 2 ** (8 * bytes.length) : value;
 }

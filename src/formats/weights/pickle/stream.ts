@@ -1,6 +1,7 @@
 import type { ByteSource } from '../byte-source.js';
 import { compareText, ProblemLog, type WeightsProblem } from '../problems.js';
 import { scanPickle } from './scan.js';
+import type { TorchTensorRef } from './torch-tensors.js';
 
 /**
  * How pickles follow one another in a file:
@@ -18,6 +19,9 @@ export interface PickleStreamScan {
   readonly globals: string[];
   readonly unsafeGlobals: string[];
   readonly calls: string[];
+  /** With `torchTensors`, the first pickle's tensor table (see scanPickle). */
+  readonly torchTensors?: TorchTensorRef[];
+  readonly isTensorTableTruncated?: boolean;
   readonly problems: WeightsProblem[];
 }
 
@@ -27,7 +31,7 @@ const TORCH_LEGACY_PICKLES = 5;
 /** Walks the pickles of a stream as its layout says and merges what they import and call. */
 export async function scanPickleStream(
   source: ByteSource,
-  options: { kind: PickleLayout; allow?: ReadonlySet<string> },
+  options: { kind: PickleLayout; allow?: ReadonlySet<string>; torchTensors?: boolean },
 ): Promise<PickleStreamScan> {
   const limit = options.kind === 'single' ? 1 : options.kind === 'torch-legacy' ? TORCH_LEGACY_PICKLES : MAX_SEQUENCE;
   const globals = new Set<string>();
@@ -37,8 +41,11 @@ export async function scanPickleStream(
   let offset = 0;
   let count = 0;
   let isComplete = false;
+  let tensorTable: Pick<PickleStreamScan, 'torchTensors' | 'isTensorTableTruncated'> = {};
   while (count < limit && offset < source.size) {
-    const scan = await scanPickle(source, { offset, ...(options.allow ? { allow: options.allow } : {}) });
+    const torchTensors = options.torchTensors === true && count === 0;
+    const scan = await scanPickle(source, { offset, torchTensors, ...(options.allow ? { allow: options.allow } : {}) });
+    if (torchTensors) tensorTable = { torchTensors: scan.torchTensors ?? [], isTensorTableTruncated: scan.isTensorTableTruncated ?? false };
     count++;
     scan.globals.forEach((name) => globals.add(name));
     scan.unsafeGlobals.forEach((name) => unsafe.add(name));
@@ -59,6 +66,7 @@ export async function scanPickleStream(
     globals: [...globals].sort(compareText),
     unsafeGlobals: [...unsafe].sort(compareText),
     calls: [...calls].sort(compareText),
+    ...tensorTable,
     problems: problems.list(),
   };
 }

@@ -47,6 +47,7 @@ export const op = {
   tuple: latin1('t'),
   tuple1: latin1('\x85'),
   tuple2: latin1('\x86'),
+  tuple3: latin1('\x87'),
   emptyTuple: latin1(')'),
   emptyDict: latin1('}'),
   emptyList: latin1(']'),
