@@ -145,6 +145,20 @@ describe('summarizeZip', () => {
     expect(facts.problems).toEqual([]);
   });
 
+  it('walks a deflated member that inflates to a pickle', async () => {
+    const file = buildTorchZip(torchStateDictPickle(), { storages: { '0': Buffer.alloc(16), '1': Buffer.alloc(8) } });
+    const withHidden = buildZip([
+      { name: 'archive/data.pkl', data: torchStateDictPickle() },
+      { name: 'archive/data/0', data: Buffer.alloc(16) },
+      { name: 'archive/data/1', data: Buffer.alloc(8) },
+      { name: 'archive/extra/state', data: osSystemPayload(), deflate: true },
+    ]);
+    expect((await summarizeZip(bufferSource(file), 'pytorch-zip')).unsafeGlobals).toEqual([]);
+    const facts = await summarizeZip(bufferSource(withHidden), 'pytorch-zip');
+    expect(facts.unsafeGlobals).toEqual(['os.system']);
+    expect(facts.header?.pickleMembers).toBe(2);
+  });
+
   it('notes TorchScript code members', async () => {
     const file = buildZip([
       { name: 'm/data.pkl', data: torchStateDictPickle() },

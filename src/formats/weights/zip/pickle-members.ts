@@ -1,3 +1,4 @@
+import { constants, inflateRawSync } from 'node:zlib';
 import type { ByteSource } from '../byte-source.js';
 import { scanPickleStream } from '../pickle/stream.js';
 import type { TorchTensorRef } from '../pickle/torch-tensors.js';
@@ -19,10 +20,11 @@ export interface PickleMembersScan {
 const TORCH_STORAGE = /(^|\/)\.?data\/[^/]+$/;
 const DATA_PKL = /(^|\/)data\.pkl$/;
 const PICKLE_START = /^\x80[\x02-\x05]/;
+const PEEK_COMPRESSED_BYTES = 256;
 
 /**
- * Walks every `*.pkl` member, and every stored member outside torch's storage folder whose bytes
- * open like a pickle (a pickle hidden under another name is still loaded by whoever names it).
+ * Walks every `*.pkl` member, and every member outside torch's storage folder whose bytes (inflated
+ * if need be) open like a pickle (a pickle hidden under another name is still loaded by whoever names it).
  * With `readTensorTable`, the first data.pkl's tensor table is read too. A pickle member that
  * cannot be read (compressed past the cap, encrypted) counts as unsafe: its imports are unknown.
  */
@@ -67,6 +69,15 @@ export async function scanPickleMembers(
 
 async function isPickleMember(source: ByteSource, entry: ZipEntry): Promise<boolean> {
   if (/\.pkl$/i.test(entry.name)) return true;
-  if (entry.method !== 0 || TORCH_STORAGE.test(entry.name) || entry.name.endsWith('/') || entry.compressedSize < 2) return false;
-  return PICKLE_START.test(Buffer.from(await source.read(entry.dataOffset, 2)).toString('latin1'));
+  if (TORCH_STORAGE.test(entry.name) || entry.name.endsWith('/') || entry.size < 2) return false;
+  if (entry.method === 0) return PICKLE_START.test(Buffer.from(await source.read(entry.dataOffset, 2)).toString('latin1'));
+  if (entry.method !== 8) return false;
+  // The first bytes of a deflated member, from the first few compressed bytes: no need to inflate it all.
+  const compressed = await source.read(entry.dataOffset, Math.min(entry.compressedSize, PEEK_COMPRESSED_BYTES));
+  try {
+    const opening = inflateRawSync(compressed, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: 64 * 1024 });
+    return PICKLE_START.test(opening.subarray(0, 2).toString('latin1'));
+  } catch {
+    return false; // Not deflate at all: openZipEntry reports it if anything reads it.
+  }
 }
