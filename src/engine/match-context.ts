@@ -14,6 +14,8 @@ export class MatchContext {
   readonly lines: readonly DiffLine[];
   private oldScopes: Promise<ScopedFile | null> | null = null;
   private newScopes: Promise<ScopedFile | null> | null = null;
+  private removedLines: readonly DiffLine[] | null = null;
+  private addedLines: readonly DiffLine[] | null = null;
 
   private readonly cache: ScopeCache;
 
@@ -21,6 +23,12 @@ export class MatchContext {
     this.change = change;
     this.lines = changedLines(change);
     this.cache = cache;
+  }
+
+  /** The changed lines on one side, in diff order (computed once per change). */
+  linesOn(side: 'removed' | 'added'): readonly DiffLine[] {
+    if (side === 'removed') return (this.removedLines ??= this.lines.filter((line) => line.side === 'removed'));
+    return (this.addedLines ??= this.lines.filter((line) => line.side === 'added'));
   }
 
   /** True when the change's language has a scope finder. */
@@ -85,8 +93,6 @@ export class MatchContext {
   }
 
   private textsOf(side: 'removed' | 'added'): string[] {
-    const texts: string[] = [];
-    for (const line of this.lines) if (line.side === side) texts.push(line.text);
-    return texts;
+    return this.linesOn(side).map((line) => line.text);
   }
 }

@@ -31,8 +31,9 @@ export class PatternError extends Error {
   }
 }
 
-const NO_MATCH: MatchResult = { isMatch: false, lines: null, scopes: [] };
-const WHOLE_MATCH: MatchResult = { isMatch: true, lines: null, scopes: [] };
+const NO_SCOPES: readonly string[] = Object.freeze([]);
+const NO_MATCH: MatchResult = { isMatch: false, lines: null, scopes: NO_SCOPES };
+const WHOLE_MATCH: MatchResult = { isMatch: true, lines: null, scopes: NO_SCOPES };
 
 /** Compiles a rule's matcher tree; throws PatternError naming the bad node. */
 export function compileMatcher(spec: MatcherSpec, path: ReadonlyArray<string | number> = []): Matcher {
@@ -233,12 +234,12 @@ function lineMatcher(
   return {
     cost: 1,
     evaluate(context) {
-      const lines = new Set<DiffLine>();
-      for (const line of context.lines) {
-        if (side !== 'either' && line.side !== side) continue;
-        if (pattern.test(line.text) && !(exclude && exclude.test(line.text))) lines.add(line);
+      // Made on the first match only: most rules match no line of most changes.
+      let lines: Set<DiffLine> | null = null;
+      for (const line of side === 'either' ? context.lines : context.linesOn(side)) {
+        if (pattern.test(line.text) && !(exclude && exclude.test(line.text))) (lines ??= new Set()).add(line);
       }
-      return lines.size > 0 ? { isMatch: true, lines, scopes: [] } : NO_MATCH;
+      return lines ? { isMatch: true, lines, scopes: NO_SCOPES } : NO_MATCH;
     },
   };
 }
@@ -258,7 +259,7 @@ function scopeMatcher(
       const lines = new Set<DiffLine>();
       const scopes: string[] = [];
       for (const side of ['removed', 'added'] as const) {
-        const sideLines = context.lines.filter((line) => line.side === side);
+        const sideLines = context.linesOn(side);
         if (sideLines.length === 0) continue;
         const file = await context.scopesFor(side);
         if (!file || !file.declared.some(isWanted)) continue;

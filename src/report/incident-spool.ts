@@ -7,6 +7,14 @@ import { compareIncidentKeys, incidentSortKey, type IncidentSortKey } from './in
 import { emptyCounts } from './report.js';
 import { formatIncidentJson } from './write-json.js';
 
+/** Size of the write buffer. */
+const PENDING_BYTES = 1 << 20;
+
+/** Writes all of `bytes` at `position`: writeSync may write less than it was given. */
+function writeAll(fd: number, bytes: Buffer, position: number): void {
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, position + done);
+}
+
 interface SpoolEntry {
   readonly key: IncidentSortKey;
   readonly offset: number;
@@ -25,8 +33,12 @@ export class IncidentSpool {
   private size = 0;
   /** The report is read up to three times (file, stdout, column widths): sort once. */
   private isSorted = true;
-  /** Text not yet written: incidents go to disk a megabyte at a time, not one system call each. */
-  private pending: string[] = [];
+  /**
+   * Bytes not yet written: incidents go to disk a megabyte at a time, not one system call each.
+   * Each incident is encoded into this buffer at once, so its text dies young instead of waiting
+   * in the heap (and surviving collections) until the next write.
+   */
+  private readonly pending = Buffer.allocUnsafe(PENDING_BYTES);
   private pendingBytes = 0;
   private isClosed = false;
   readonly bySeverity: Record<Severity, number>;
@@ -45,22 +57,32 @@ export class IncidentSpool {
   add(incident: Incident): void {
     // Stored as it will be written, so writing the report copies text instead of re-encoding it.
     const text = `${formatIncidentJson(incident)}\n`;
-    const length = Buffer.byteLength(text);
+    const length = this.append(text);
     this.entries.push({ key: incidentSortKey(incident), offset: this.size, length: length - 1 });
     this.isSorted = false;
     this.size += length;
-    this.pending.push(text);
-    this.pendingBytes += length;
-    if (this.pendingBytes >= 1 << 20) this.flush();
     this.bySeverity[incident.severity]++;
     this.byCategory[incident.category]++;
   }
 
+  /** Encodes `text` after the bytes already spooled; returns its length in bytes. */
+  private append(text: string): number {
+    // A UTF-16 code unit never takes more than 3 bytes in UTF-8, so this much room always suffices.
+    const room = text.length * 3;
+    if (room > PENDING_BYTES - this.pendingBytes) this.flush();
+    if (room > PENDING_BYTES) {
+      const bytes = Buffer.from(text, 'utf8');
+      writeAll(this.fd, bytes, this.size);
+      return bytes.length;
+    }
+    const length = this.pending.write(text, this.pendingBytes, 'utf8');
+    this.pendingBytes += length;
+    return length;
+  }
+
   private flush(): void {
     if (this.pendingBytes === 0) return;
-    const bytes = Buffer.from(this.pending.join(''), 'utf8');
-    writeSync(this.fd, bytes, 0, bytes.length, this.size - bytes.length);
-    this.pending = [];
+    writeAll(this.fd, this.pending.subarray(0, this.pendingBytes), this.size - this.pendingBytes);
     this.pendingBytes = 0;
   }
 

@@ -62,6 +62,27 @@ describe('IncidentSpool', () => {
     }
   });
 
+  it('keeps incidents larger than its write buffer, and non-ASCII text, byte for byte', async () => {
+    const rules = compileRules([rule('a-low', 'low')]);
+    // Evidence is not capped in bytes: 50 lines of 30,000 three-byte characters is ~4.5 MB of JSON.
+    const wide = Array.from({ length: 50 }, (_, i) => `${i} ${'€'.repeat(30_000)}`).join('\n');
+    const incidents = (
+      await Promise.all([
+        checkChange(exampleToChange({ file: 'small-1.py', before: 'a\n', after: 'ü\n' }), rules),
+        checkChange(exampleToChange({ file: 'wide.py', before: 'a\n', after: `${wide}\n` }), rules),
+        checkChange(exampleToChange({ file: 'small-2.py', before: 'a\n', after: '日本\n' }), rules),
+      ])
+    ).flat();
+    expect(Buffer.byteLength(JSON.stringify(incidents[1]))).toBeGreaterThan(1 << 20);
+    const spool = new IncidentSpool();
+    try {
+      for (const incident of incidents) spool.add(incident);
+      expect([...spool.formattedInOrder()]).toEqual([...incidents].sort(compareIncidents).map((incident) => JSON.stringify(incident)));
+    } finally {
+      spool.close();
+    }
+  });
+
   it('reports nothing at or above a threshold it has not seen', () => {
     const spool = new IncidentSpool();
     spool.close();
