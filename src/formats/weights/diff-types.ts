@@ -13,6 +13,7 @@ export interface TensorRef {
 /** A tensor whose bytes changed under the same type and shape; deltas appear once computed. */
 export interface ChangedTensor extends TensorRef, Partial<ElementDelta> {}
 
+/** A tensor whose shape changed; its type is the new one. */
 export interface ReshapedTensor {
   readonly name: string;
   readonly dtype: string;
@@ -20,6 +21,7 @@ export interface ReshapedTensor {
   readonly newShape: readonly number[];
 }
 
+/** A tensor whose element type changed; its shape is the new one. */
 export interface RetypedTensor {
   readonly name: string;
   readonly shape: readonly number[];

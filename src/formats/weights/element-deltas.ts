@@ -11,6 +11,7 @@ export interface WeightsSide {
   readonly source: ByteSource;
 }
 
+/** Bounds on how much {@link addElementDeltas} reads. */
 export interface ElementDeltaOptions {
   /** Tensors larger than this (per side) are not decoded; default 16 MiB. */
   readonly maxTensorBytes?: number;

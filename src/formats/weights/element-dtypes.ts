@@ -21,6 +21,7 @@ export const DECODABLE_SIZE: Readonly<Record<DecodableDtype, number>> = {
   BOOL: 1,
 };
 
+/** Whether values of this (safetensors-named) type can be decoded to compare versions. */
 export function isDecodableDtype(dtype: string): dtype is DecodableDtype {
   return Object.hasOwn(DECODABLE_SIZE, dtype);
 }

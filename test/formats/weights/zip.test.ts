@@ -69,6 +69,14 @@ describe('readZipDirectory', () => {
     expect(codes(problems)).toEqual(['zip-entry-out-of-range']);
   });
 
+  it('refuses a zip64 directory declaring more members than any checkpoint has, before reading it', async () => {
+    const file = buildZip([{ name: 'a', data: Buffer.from('x') }], { zip64: true, prefix: Buffer.alloc(400_000) });
+    const record = file.lastIndexOf(Buffer.from([0x50, 0x4b, 0x06, 0x06]));
+    file.writeBigUInt64LE(300_000n, record + 24);
+    file.writeBigUInt64LE(300_000n, record + 32);
+    expect(codes((await readZipDirectory(bufferSource(file))).problems)).toEqual(['zip-too-many-entries']);
+  });
+
   it('never throws on any truncation or byte flip of a checkpoint', async () => {
     const file = buildTorchZip(torchStateDictPickle(), { zip64: true });
     for (let length = 0; length < file.length; length += 13) {

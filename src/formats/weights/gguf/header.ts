@@ -27,6 +27,7 @@ export interface GgufHeader {
   readonly tensors: readonly GgufTensorInfo[];
 }
 
+/** Data alignment when `general.alignment` is absent, per the GGUF spec. */
 export const GGUF_DEFAULT_ALIGNMENT = 32;
 /** Keys and tensor names longer than this are not names but an attack on memory. */
 const MAX_NAME_BYTES = 64 * 1024;
@@ -35,6 +36,13 @@ const MIN_KV_BYTES = 8 + 4 + 1;
 const MIN_TENSOR_INFO_BYTES = 8 + 4 + 4 + 8;
 /** ggml tensors have at most 4 dimensions; more is reported, though still read. */
 const GGML_MAX_DIMS = 4;
+/**
+ * Memory the parsed header may take, roughly: real headers (a 150k-token vocabulary is digested,
+ * not kept) need a few megabytes; a file of millions of fake keys or tensor infos is stopped here.
+ */
+export const MAX_HEADER_KEPT_BYTES = 64 * 1024 * 1024;
+/** Per-object overhead assumed when counting what the header keeps. */
+const ENTRY_OVERHEAD = 64;
 
 /**
  * Reads a GGUF header (versions 2 and 3, little-endian): counts, every metadata pair and every
@@ -61,17 +69,27 @@ export async function readGgufHeader(source: ByteSource, problems: ProblemLog): 
     tensorCount = boundedCount(cursor.u64(), MIN_TENSOR_INFO_BYTES, cursor.remaining - 8, 'tensor count');
     kvCount = boundedCount(cursor.u64(), MIN_KV_BYTES, cursor.remaining, 'metadata count');
     const seen = new Set<string>();
+    let kept = 0;
+    const keep = (bytes: number): void => {
+      kept += bytes + ENTRY_OVERHEAD;
+      if (kept > MAX_HEADER_KEPT_BYTES) throw new GgufStop('gguf-header-too-large', `header holds more than ${MAX_HEADER_KEPT_BYTES} bytes of names and values`);
+    };
     for (let index = 0; index < kvCount; index++) {
       const key = await readName(cursor, 'metadata key');
       await cursor.need(4);
       const type = cursor.u32();
       const value = await readGgufValue(cursor, type);
+      keep(key.length + approximateBytes(value));
       if (seen.has(key)) problems.add('gguf-duplicate-key', 'metadata key appears twice', key);
       seen.add(key);
       metadata.push([key, value]);
       if (key === 'general.alignment') alignment = checkAlignment(type, value, problems) ?? alignment;
     }
-    for (let index = 0; index < tensorCount; index++) tensors.push(await readTensorInfo(cursor, problems));
+    for (let index = 0; index < tensorCount; index++) {
+      const info = await readTensorInfo(cursor, problems);
+      keep(info.name.length + 8 * info.dims.length);
+      tensors.push(info);
+    }
     dataStart = Math.ceil(cursor.position / alignment) * alignment;
     if (dataStart > source.size) {
       problems.add('gguf-truncated', `data area would start at ${dataStart}, past the end of the ${source.size}-byte file`);
@@ -123,4 +141,11 @@ function checkAlignment(type: number, value: MetadataValue, problems: ProblemLog
   if (type === GGUF_TYPE_UINT32 && typeof value === 'number' && value > 0 && (value & (value - 1)) === 0) return value;
   problems.add('gguf-bad-alignment', `general.alignment ${JSON.stringify(value)} is not a uint32 power of two`, 'general.alignment');
   return null;
+}
+
+/** Roughly how many bytes a kept metadata value occupies. */
+function approximateBytes(value: MetadataValue): number {
+  if (typeof value === 'string') return value.length;
+  if (Array.isArray(value)) return value.reduce((sum: number, item: MetadataValue) => sum + 16 + approximateBytes(item), 0);
+  return 16;
 }

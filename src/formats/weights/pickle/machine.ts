@@ -26,8 +26,8 @@ export const MAX_MEMO = 4_000_000;
 /** Text values longer than this are never module or attribute names, so are not kept. */
 export const MAX_TEXT_CHARS = 1024;
 const TEXT_BUDGET_CHARS = 16 * 1024 * 1024;
-/** Tuple items and dict entries kept in all when structure is tracked (a state dict of 1M tensors needs ~5M). */
-const STRUCTURE_BUDGET = 8_000_000;
+/** Tuple items and dict entries kept in all when structure is tracked (a state dict of 100k tensors needs ~1.5M). */
+const STRUCTURE_BUDGET = 4_000_000;
 /** Longer tuples are not shapes, strides or rebuild arguments. */
 const MAX_TUPLE_ITEMS = 16;
 

@@ -7,6 +7,7 @@
  */
 export type PickleArg = 'none' | 'u1' | 'u2' | 'u4' | 'u8' | 'i4' | 'f8' | 'line' | 'lines2' | 'bytes-u1' | 'bytes-i4' | 'bytes-u4' | 'bytes-u8';
 
+/** One opcode: its pickletools name, how its argument is encoded, the protocol that added it. */
 export interface PickleOpcode {
   readonly name: string;
   readonly arg: PickleArg;

@@ -30,6 +30,7 @@ export interface PickleScan {
   readonly problems: WeightsProblem[];
 }
 
+/** Where a pickle starts and what else to read from it. */
 export interface PickleScanOptions {
   /** Where the pickle starts (default 0). */
   readonly offset?: number;
@@ -41,6 +42,7 @@ export interface PickleScanOptions {
 
 /** Text arguments longer than this cannot be names we need; they are stepped over, not read. */
 const KEEP_ARG_BYTES = 4096;
+/** Listed among unsafe globals when a STACK_GLOBAL's module or name could not be followed. */
 export const UNRESOLVED_GLOBAL = '(unresolved STACK_GLOBAL)';
 /** The longest fixed-size argument (u8, f8): the loop keeps this much buffered past each opcode. */
 const MAX_FIXED_ARG = 8;

@@ -21,8 +21,10 @@ const ZIP64_LOCATOR_BYTES = 20;
 const ZIP64_EOCD_SIGNATURE = 0x06064b50;
 const ZIP64_EOCD_BYTES = 56;
 const CENTRAL_HEADER_BYTES = 46;
-/** Far beyond any real checkpoint's directory (a million members), and small enough to read whole. */
-export const MAX_DIRECTORY_BYTES = 256 * 1024 * 1024;
+/** Far beyond any real checkpoint's directory, and small enough to read whole. */
+export const MAX_DIRECTORY_BYTES = 64 * 1024 * 1024;
+/** Members listed at most: a checkpoint has one per tensor storage, thousands at the very most. */
+export const MAX_ZIP_ENTRIES = 250_000;
 
 /**
  * Finds the end-of-central-directory record (searching back over a possible comment), follows the
@@ -58,6 +60,10 @@ export async function findEndOfCentralDirectory(source: ByteSource, problems: Pr
   }
   if (directorySize > MAX_DIRECTORY_BYTES) {
     problems.add('zip-directory-too-large', `central directory of ${directorySize} bytes is beyond the ${MAX_DIRECTORY_BYTES}-byte limit`);
+    return null;
+  }
+  if (entryCount > MAX_ZIP_ENTRIES) {
+    problems.add('zip-too-many-entries', `${entryCount} members is beyond the ${MAX_ZIP_ENTRIES}-member limit`);
     return null;
   }
   if (entryCount * CENTRAL_HEADER_BYTES > directorySize) {
