@@ -94,23 +94,11 @@ export class SourceCursor {
     this.pos += count;
   }
 
-  /** Moves to an absolute offset within this cursor's range. */
-  seek(offset: number): void {
-    if (offset > this.end) throw new TruncatedInput(this.end);
-    this.pos = offset;
-  }
-
-  /** `count` bytes copied out; `count` is the caller's bound (checked against what is left). */
+  /** `count` bytes (at most the window size; callers cap what they keep) copied out. */
   async bytes(count: number): Promise<Buffer> {
-    if (count > this.remaining) throw new TruncatedInput(this.end);
-    if (count <= WINDOW_BYTES) {
-      await this.need(count);
-      return Buffer.from(this.take(count));
-    }
-    const bytes = Buffer.from(await this.source.read(this.pos, count));
-    if (bytes.length < count) throw new TruncatedInput(this.pos + bytes.length);
-    this.pos += count;
-    return bytes;
+    if (count > WINDOW_BYTES) throw new RangeError(`cannot keep ${count} bytes at once`);
+    await this.need(count);
+    return Buffer.from(this.take(count));
   }
 
   u8(): number {

@@ -3,13 +3,13 @@ import type { SourceCursor } from '../cursor.js';
 import type { MetadataValue } from '../summary.js';
 
 /** GGUF's metadata value types, by id. */
-export const GGUF_VALUE_TYPE_NAMES = [
+const GGUF_VALUE_TYPE_NAMES = [
   'uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32', 'float32', 'bool', 'string', 'array', 'uint64', 'int64', 'float64',
 ] as const;
 
 /** Value type ids the parser treats specially. */
-export const GGUF_TYPE_STRING = 8;
-export const GGUF_TYPE_ARRAY = 9;
+const GGUF_TYPE_STRING = 8;
+const GGUF_TYPE_ARRAY = 9;
 export const GGUF_TYPE_UINT32 = 4;
 
 /** Bytes of each fixed-size type; strings and arrays are absent. */

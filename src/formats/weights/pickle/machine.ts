@@ -21,10 +21,10 @@ export type StackValue =
 const OTHER: StackValue = { kind: 'other' };
 
 /** Bounds on what the simulation keeps; past them it degrades (reported) and names stop resolving. */
-export const MAX_STACK = 1_000_000;
-export const MAX_MEMO = 4_000_000;
+const MAX_STACK = 1_000_000;
+const MAX_MEMO = 4_000_000;
 /** Text values longer than this are never module or attribute names, so are not kept. */
-export const MAX_TEXT_CHARS = 1024;
+const MAX_TEXT_CHARS = 1024;
 const TEXT_BUDGET_CHARS = 16 * 1024 * 1024;
 /** Tuple items and dict entries kept in all when structure is tracked (a state dict of 100k tensors needs ~1.5M). */
 const STRUCTURE_BUDGET = 4_000_000;
