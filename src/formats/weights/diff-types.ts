@@ -55,6 +55,11 @@ export interface WeightsDiff {
   /** The new version's format (the old one's for a deletion). */
   readonly format: WeightFormat;
   readonly formatChanged?: { readonly old: WeightFormat; readonly new: WeightFormat };
+  /**
+   * Header facts that differ between two versions of the same format, such as `unownedSha256`
+   * (bytes no tensor owns changed: padding or trailing data), `torchScript`, `alignment`.
+   */
+  readonly headerChanged?: readonly string[];
   readonly tensors?: TensorChanges;
   readonly metadata?: { readonly changed: readonly string[]; readonly added?: readonly string[]; readonly removed?: readonly string[] };
   readonly entries?: { readonly added: readonly string[]; readonly removed: readonly string[]; readonly changed: readonly string[] };

@@ -23,9 +23,11 @@ export function diffWeights(before: WeightsSummary | null, after: WeightsSummary
   const oldSha = before?.fileSha256 ?? null;
   const newSha = after?.fileSha256 ?? null;
   const isOpaque = !hasTensors && !hasEntries && !hasShards && !lfs;
+  const headerChanged = before?.header && after?.header && before.format === after.format ? changedKeys(before.header, after.header) : [];
   return {
     format: main.format,
     ...(before && after && before.format !== after.format ? { formatChanged: { old: before.format, new: after.format } } : {}),
+    ...(headerChanged.length > 0 ? { headerChanged } : {}),
     ...(hasTensors ? { tensors: diffTensors(before?.tensors ?? [], after?.tensors ?? []) } : {}),
     ...(hasMetadata ? { metadata: diffMetadata(before?.metadata ?? {}, after?.metadata ?? {}) } : {}),
     ...(hasEntries ? { entries: diffEntries(before?.entries ?? [], after?.entries ?? []) } : {}),
@@ -75,6 +77,11 @@ function diffMetadata(
     ...(added.length > 0 ? { added: added.sort(compareText) } : {}),
     ...(removed.length > 0 ? { removed: removed.sort(compareText) } : {}),
   };
+}
+
+function changedKeys(before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys].filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key])).sort(compareText);
 }
 
 function diffEntries(before: readonly ZipEntrySummary[], after: readonly ZipEntrySummary[]): NonNullable<WeightsDiff['entries']> {

@@ -49,6 +49,7 @@ describe('summarizeWeights + diffWeights on safetensors files', () => {
     );
     expect(diff).toEqual({
       format: 'safetensors',
+      headerChanged: ['dataStart', 'headerLength', 'headerSha256'], // the new metadata key lengthened the header
       tensors: {
         added: [],
         removed: [],
@@ -76,6 +77,26 @@ describe('summarizeWeights + diffWeights on safetensors files', () => {
     expect(diffWeights(null, summary)?.tensors?.added.map((tensor) => tensor.name)).toHaveLength(3);
     expect(diffWeights(summary, null)?.tensors?.removed.map((tensor) => tensor.name)).toHaveLength(3);
     expect(diffWeights(null, null)).toBeNull();
+  });
+
+  it('sees a payload appended after the last tensor, which no tensor hash covers', async () => {
+    const clean = buildSafetensors(model({ q: [1, 2, 3, 4] }));
+    const before = await summarize(Buffer.concat([clean, Buffer.from('AAAA')]), 'm.safetensors');
+    const after = await summarize(Buffer.concat([clean, Buffer.from('BBBB')]), 'm.safetensors');
+    const diff = diffWeights(before, after);
+    expect(diff?.headerChanged).toEqual(['unownedSha256']);
+    expect(diff?.tensors?.changed).toEqual([]);
+    expect(after.header).toMatchObject({ unownedBytes: 4 });
+  });
+
+  it('sees bytes hidden in GGUF alignment padding', async () => {
+    const file = buildGguf({ tensors: [{ name: 'a', dims: [1], type: 0, data: f32(1) }, { name: 'b', dims: [1], type: 0, data: f32(2) }] });
+    const before = await summarize(file, 'm.gguf');
+    const tampered = Buffer.from(file);
+    tampered[(before.tensors?.[0]?.offset ?? 0) + 4] = 0x41; // inside the padding after tensor a
+    const after = await summarize(tampered, 'm.gguf');
+    expect(diffWeights(before, after)).toMatchObject({ headerChanged: ['unownedSha256'], tensors: { changed: [] } });
+    expect(after.problems).toEqual([]);
   });
 
   it('reports identical files as no change', async () => {

@@ -22,6 +22,8 @@ export interface GgufHeader {
   /** Key–value pairs in file order; large values digested. */
   readonly metadata: Readonly<Record<string, MetadataValue>>;
   readonly alignment: number;
+  /** Where the tensor infos end (alignment padding follows); null when they could not all be read. */
+  readonly infosEnd: number | null;
   /** Absolute offset of the data area; null when the tensor infos could not all be read. */
   readonly dataStart: number | null;
   readonly tensors: readonly GgufTensorInfo[];
@@ -59,6 +61,7 @@ export async function readGgufHeader(source: ByteSource, problems: ProblemLog): 
   let kvCount = 0;
   let alignment = GGUF_DEFAULT_ALIGNMENT;
   let dataStart: number | null = null;
+  let infosEnd: number | null = null;
   try {
     await cursor.need(4 + 4);
     if (cursor.take(4).toString('latin1') !== 'GGUF') throw new GgufStop('gguf-bad-magic', 'does not start with "GGUF"');
@@ -90,6 +93,7 @@ export async function readGgufHeader(source: ByteSource, problems: ProblemLog): 
       keep(info.name.length + 8 * info.dims.length);
       tensors.push(info);
     }
+    infosEnd = cursor.position;
     dataStart = Math.ceil(cursor.position / alignment) * alignment;
     if (dataStart > source.size) {
       problems.add('gguf-truncated', `data area would start at ${dataStart}, past the end of the ${source.size}-byte file`);
@@ -100,7 +104,7 @@ export async function readGgufHeader(source: ByteSource, problems: ProblemLog): 
     else throw error;
     if (version === 0) return null;
   }
-  return { version, tensorCount, kvCount, metadata: Object.fromEntries(metadata), alignment, dataStart, tensors };
+  return { version, tensorCount, kvCount, metadata: Object.fromEntries(metadata), alignment, infosEnd, dataStart, tensors };
 }
 
 async function readTensorInfo(cursor: SourceCursor, problems: ProblemLog): Promise<GgufTensorInfo> {

@@ -2,6 +2,7 @@ import type { ByteSource } from '../byte-source.js';
 import type { SummarizeOptions, WeightsFacts } from '../facts.js';
 import { ProblemLog } from '../problems.js';
 import { hashRanges } from '../range-hasher.js';
+import { digestOfRanges, unownedRanges } from '../unowned-bytes.js';
 import { readGgufHeader } from './header.js';
 import { placeGgufTensors } from './tensor-layout.js';
 
@@ -14,7 +15,9 @@ export async function summarizeGguf(source: ByteSource, options: SummarizeOption
     header.dataStart === null || header.dataStart > source.size
       ? []
       : placeGgufTensors(header.tensors, header.dataStart, header.alignment, source.size, problems);
-  const { rangeSha256, sourceSha256 } = await hashRanges(source, placed, { wholeSource: options.fileSha256 === true });
+  // Padding between tensors should be zeros; hashing it with the bytes after the tensor infos makes a payload hidden there visible.
+  const unowned = header.infosEnd === null ? [] : unownedRanges(placed, header.infosEnd, source.size);
+  const { rangeSha256, sourceSha256 } = await hashRanges(source, [...placed, ...unowned], { wholeSource: options.fileSha256 === true });
   return {
     ...(sourceSha256 ? { fileSha256: sourceSha256 } : {}),
     header: {
@@ -23,6 +26,8 @@ export async function summarizeGguf(source: ByteSource, options: SummarizeOption
       kvCount: header.kvCount,
       alignment: header.alignment,
       ...(header.dataStart === null ? {} : { dataStart: header.dataStart }),
+      unownedBytes: unowned.reduce((sum, range) => sum + range.length, 0),
+      unownedSha256: digestOfRanges(unowned, rangeSha256.slice(placed.length)),
     },
     metadata: header.metadata,
     tensors: placed.map((tensor, index) => ({
