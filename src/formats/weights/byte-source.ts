@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { WeightsReadError } from './errors.js';
 
@@ -43,16 +44,24 @@ export function bufferSource(bytes: Uint8Array, name = '<buffer>'): ByteSource {
 }
 
 /**
- * Opens a file for positional reads. Its size is taken once at open: a file that grows meanwhile is
+ * Opens a regular file for positional reads, without following a symlink. Its size is taken once at open: a file that grows meanwhile is
  * read as it was, and one that shrinks makes reads fail with {@link WeightsReadError}.
  */
 export async function openFileSource(path: string): Promise<ClosableByteSource> {
   let handle: FileHandle;
   let size: number;
   try {
-    handle = await open(path, 'r');
-    size = (await handle.stat()).size;
+    // The file may be the watched agent's: a symlink is not followed and a FIFO cannot block the open.
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
+    throw new WeightsReadError(path, describe(error), { cause: error });
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new Error('not a regular file');
+    size = info.size;
+  } catch (error) {
+    await handle.close().catch(() => undefined);
     throw new WeightsReadError(path, describe(error), { cause: error });
   }
   const readInto = async (target: Uint8Array, offset: number): Promise<number> => {
