@@ -1,3 +1,5 @@
+import type { ClosableByteSource, WeightsDiff, WeightsSummary } from '../formats/weights/index.js';
+
 /**
  * The change model: one file's edit, whatever produced it. Sources build these; the engine reads them.
  * Nothing here knows about git, chokidar or the file system.
@@ -64,6 +66,8 @@ export interface BinaryFacts {
   readonly newSha256: string | null;
   readonly oldSize: number | null;
   readonly newSize: number | null;
+  /** What changed inside a model weight file (tensors, metadata, imported globals, LFS oids). */
+  readonly weights?: WeightsDiff;
 }
 
 /** Lazy access to whole file versions, for matchers that need more than the hunks. */
@@ -78,6 +82,14 @@ export interface ContentAccess {
   readOld(): Promise<Buffer | null>;
   /** The new version's bytes, or null when there is none or it is not text. */
   readNew(): Promise<Buffer | null>;
+  /**
+   * Random access to each side's bytes whatever they hold (a weight file of many GB is read through
+   * this, never whole), or null when that side is gone. The caller closes what it opens.
+   */
+  openOld?(): Promise<ClosableByteSource | null>;
+  openNew?(): Promise<ClosableByteSource | null>;
+  /** What a source remembered of the old side's weights when its bytes are no longer at hand. */
+  readonly oldWeights?: WeightsSummary | null;
 }
 
 export interface Change {

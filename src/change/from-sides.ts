@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { looksLikeText } from '../formats/text-detect.js';
+import { bufferSource, type ClosableByteSource, type WeightsSummary } from '../formats/weights/index.js';
 import type { BinaryFacts, Change, ChangeOrigin, Hunk } from './change.js';
 import { SYMLINK_MODE } from './change.js';
 import { classifyChange } from './classify.js';
@@ -16,6 +17,10 @@ export interface FileVersion {
   readonly size: number | null;
   /** Set when the bytes could not be read at all (permissions, a file changing under us). */
   readonly unreadableReason?: string;
+  /** Opens the whole content for random access (a file on disk too large to hold), when possible. */
+  readonly open?: () => Promise<ClosableByteSource | null>;
+  /** The weights summary kept of this version, for when its bytes are gone (a watch's baseline). */
+  readonly weights?: WeightsSummary | null;
 }
 
 export interface VersionPair {
@@ -88,8 +93,19 @@ export function changeFromVersions(pair: VersionPair): Change {
       newId: typeof newText === 'string' && after?.sha256 ? `sha256:${after.sha256}` : null,
       readOld: () => Promise.resolve(typeof oldText === 'string' ? before?.bytes ?? null : null),
       readNew: () => Promise.resolve(typeof newText === 'string' ? after?.bytes ?? null : null),
+      openOld: () => openVersion(before),
+      openNew: () => openVersion(after),
+      oldWeights: before?.weights ?? null,
     },
   };
+}
+
+/** A version's bytes for random access: from its opener, else from the bytes in memory. */
+function openVersion(version: FileVersion | null): Promise<ClosableByteSource | null> {
+  if (!version || version.mode === SYMLINK_MODE) return Promise.resolve(null);
+  if (version.open) return version.open();
+  if (!version.bytes) return Promise.resolve(null);
+  return Promise.resolve({ ...bufferSource(version.bytes, version.path), close: () => Promise.resolve() });
 }
 
 function diffHeader(

@@ -2,6 +2,8 @@ import type { Change, DiffLine } from '../change/change.js';
 import { renderUnifiedDiff, type RenderedDiff } from '../change/render-diff.js';
 import { makeIncident, MAX_DIFF_BYTES, type Incident } from './incident.js';
 import { MatchContext } from './match-context.js';
+import { mayConcernWeights } from './weights-facts.js';
+import type { WeightsDiff } from '../formats/weights/index.js';
 import type { ScopeCache } from './scope-cache.js';
 import type { Matcher } from './matchers.js';
 import type { Category, MatcherSpec, Severity } from './rule.js';
@@ -44,7 +46,15 @@ export async function checkChange(change: Change, rules: readonly CompiledRule[]
       }),
     );
   }
-  return incidents;
+  if (incidents.length === 0 || !(context.hasWeights || mayConcernWeights(change))) return incidents;
+  const weights = await context.weights();
+  return weights ? incidents.map((incident) => withWeights(incident, weights)) : incidents;
+}
+
+/** The incident with what changed inside the weight file added to its binary facts. */
+function withWeights(incident: Incident, weights: WeightsDiff): Incident {
+  const facts = incident.binary ?? { oldSha256: null, newSha256: null, oldSize: null, newSize: null };
+  return { ...incident, binary: { ...facts, weights } };
 }
 
 function sortInDiffOrder(context: MatchContext, lines: ReadonlySet<DiffLine>): DiffLine[] {

@@ -1,5 +1,7 @@
 import { changedLines, type Change, type DiffLine } from '../change/change.js';
 import type { PythonScopeIndex } from '../formats/python-scopes.js';
+import type { WeightsDiff } from '../formats/weights/index.js';
+import { describeWeights } from './weights-facts.js';
 import type { LineDelta } from './declared-names.js';
 import { ScopeCache, type ScopedFile } from './scope-cache.js';
 
@@ -15,6 +17,7 @@ export class MatchContext {
   private oldScopes: Promise<ScopedFile | null> | null = null;
   private newScopes: Promise<ScopedFile | null> | null = null;
   private removedLines: readonly DiffLine[] | null = null;
+  private weightsDiff: Promise<WeightsDiff | null> | null = null;
   private addedLines: readonly DiffLine[] | null = null;
 
   private readonly cache: ScopeCache;
@@ -29,6 +32,16 @@ export class MatchContext {
   linesOn(side: 'removed' | 'added'): readonly DiffLine[] {
     if (side === 'removed') return (this.removedLines ??= this.lines.filter((line) => line.side === 'removed'));
     return (this.addedLines ??= this.lines.filter((line) => line.side === 'added'));
+  }
+
+  /** What changed inside the weight file this change concerns, read at most once; null if none. */
+  weights(): Promise<WeightsDiff | null> {
+    return (this.weightsDiff ??= describeWeights(this.change));
+  }
+
+  /** True once a rule asked for the weights facts (so incidents carry them at no extra cost). */
+  get hasWeights(): boolean {
+    return this.weightsDiff !== null;
   }
 
   /** True when the change's language has a scope finder. */

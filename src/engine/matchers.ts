@@ -2,7 +2,8 @@ import type { ChangeKind, DiffLine } from '../change/change.js';
 import type { CodeScope } from '../formats/python-scopes.js';
 import { compileGlob } from './glob.js';
 import type { MatchContext } from './match-context.js';
-import type { LinePatternSpec, MatcherSpec } from './rule.js';
+import type { LinePatternSpec, MatcherSpec, WeightsCondition } from './rule.js';
+import type { WeightsDiff } from '../formats/weights/index.js';
 
 /**
  * What a matcher found. `lines` null means the whole change matched (a path, a change kind);
@@ -47,6 +48,7 @@ export function compileMatcher(spec: MatcherSpec, path: ReadonlyArray<string | n
   if ('removed' in spec) return lineMatcher(spec.removed, 'removed', [...path, 'removed']);
   if ('changed' in spec) return lineMatcher(spec.changed, 'either', [...path, 'changed']);
   if ('scope' in spec) return scopeMatcher(spec.scope, [...path, 'scope']);
+  if ('weights' in spec) return weightsMatcher(spec.weights);
   throw new PatternError(path, 'unknown matcher');
 }
 
@@ -211,6 +213,48 @@ function modeMatcher(spec: { readonly from?: string; readonly to?: string }): Ma
         ? WHOLE_MATCH
         : NO_MATCH,
   };
+}
+
+/**
+ * The change concerns a weight file whose diff shows any of the conditions. The file is read (once
+ * per change, streamed) only when the change could concern weights at all.
+ */
+function weightsMatcher(conditions: readonly WeightsCondition[]): Matcher {
+  return {
+    cost: 5,
+    evaluate: async (context) => {
+      const diff = await context.weights();
+      if (!diff) return NO_MATCH;
+      return conditions.some((condition) => holds(diff, condition)) ? WHOLE_MATCH : NO_MATCH;
+    },
+  };
+}
+
+function holds(diff: WeightsDiff, condition: WeightsCondition): boolean {
+  switch (condition) {
+    case 'recognised':
+      return true;
+    case 'unsafe-globals':
+      return (diff.unsafeGlobals?.length ?? 0) > 0;
+    case 'problems':
+      return (diff.problems?.length ?? 0) > 0;
+    case 'tensors-changed': {
+      const t = diff.tensors;
+      return t !== undefined && t.added.length + t.removed.length + t.changed.length + t.reshaped.length + t.retyped.length > 0;
+    }
+    case 'metadata-changed': {
+      const m = diff.metadata;
+      return m !== undefined && m.changed.length + (m.added?.length ?? 0) + (m.removed?.length ?? 0) > 0;
+    }
+    case 'shards-changed': {
+      const s = diff.shards;
+      return s !== undefined && s.added.length + s.removed.length + s.moved.length > 0;
+    }
+    case 'lfs-changed':
+      return diff.lfs !== undefined && (diff.lfs.oldOid !== diff.lfs.newOid || diff.lfs.oldSize !== diff.lfs.newSize);
+    case 'format-changed':
+      return diff.formatChanged !== undefined;
+  }
 }
 
 function compileRegex(source: string, flags: string, path: ReadonlyArray<string | number>): RegExp {

@@ -27,7 +27,7 @@ export function binaryStandIn(content: string): Buffer {
 export function exampleToChange(example: RuleExample): Change {
   const version = (path: string, content: string | undefined, mode: string | undefined, fallbackMode: string): FileVersion | null => {
     if (content === undefined) return null;
-    const bytes = example.binary ? binaryStandIn(content) : Buffer.from(content);
+    const bytes = example.encoding === 'base64' ? Buffer.from(content, 'base64') : example.binary ? binaryStandIn(content) : Buffer.from(content);
     return fileVersion(path, mode ?? fallbackMode, bytes);
   };
   const before = version(example.previousFile ?? example.file, example.before, example.oldMode, example.newMode ?? '100644');

@@ -30,7 +30,19 @@ export type MatcherSpec =
   | { readonly added: string | LinePatternSpec }
   | { readonly removed: string | LinePatternSpec }
   | { readonly changed: string | LinePatternSpec }
-  | { readonly scope: string | { readonly name: string; readonly kind?: 'function' | 'class' | 'any'; readonly ignoreCase?: boolean } };
+  | { readonly scope: string | { readonly name: string; readonly kind?: 'function' | 'class' | 'any'; readonly ignoreCase?: boolean } }
+  | { readonly weights: readonly WeightsCondition[] };
+
+/** What a `weights` matcher can ask of a weight file's change (see rule.schema.json). */
+export type WeightsCondition =
+  | 'recognised'
+  | 'unsafe-globals'
+  | 'problems'
+  | 'tensors-changed'
+  | 'metadata-changed'
+  | 'shards-changed'
+  | 'lfs-changed'
+  | 'format-changed';
 
 /** A change described in a rule's examples, built into a real Change by the rule tester. */
 export interface RuleExample {
@@ -44,6 +56,8 @@ export interface RuleExample {
   readonly newMode?: string;
   /** Marks the content as binary (only sizes and digests are compared). */
   readonly binary?: boolean;
+  /** `base64`: before and after hold the bytes in base64. */
+  readonly encoding?: 'utf8' | 'base64';
   readonly note?: string;
 }
 

@@ -1,5 +1,6 @@
 import { createColors } from 'picocolors';
 import type { Evidence, Incident } from '../engine/incident.js';
+import type { WeightsDiff } from '../formats/weights/index.js';
 import { SEVERITIES, type Severity } from '../engine/rule.js';
 import { compareIncidents, incidentSortKey, type IncidentSortKey } from './incident-order.js';
 import { terminalSafe } from '../util/terminal-safe.js';
@@ -61,6 +62,8 @@ function incidentLines(c: Colors, incident: Incident, widths: { category: number
   for (const line of incident.evidence.slice(0, SHOWN_EVIDENCE)) out.push(`      ${evidenceLine(c, line)}`);
   if (incident.evidence.length > SHOWN_EVIDENCE) out.push(c.dim(`      … ${incident.evidence.length - SHOWN_EVIDENCE} more matched lines`));
   if (incident.binary) out.push(`      ${c.dim(binaryLabel(incident))}`);
+  const weights = incident.binary?.weights;
+  if (weights) for (const line of describeWeightsDiff(weights)) out.push(`      ${terminalSafe(line)}`);
   return out;
 }
 
@@ -114,6 +117,40 @@ function binaryLabel(incident: Incident): string {
   if (!facts) return '';
   const side = (sha: string | null, size: number | null) => (sha ? `${sha.slice(0, 12)} (${size ?? '?'} bytes)` : 'none');
   return `binary: ${side(facts.oldSha256, facts.oldSize)} → ${side(facts.newSha256, facts.newSize)}`;
+}
+
+/** Tensors and names shown per list; the JSON report has them all. */
+const SHOWN_NAMES = 5;
+
+/** What changed inside a weight file, a few lines for a person. */
+export function describeWeightsDiff(weights: WeightsDiff): string[] {
+  const lines: string[] = [];
+  const list = (items: readonly string[]) =>
+    items.slice(0, SHOWN_NAMES).join(', ') + (items.length > SHOWN_NAMES ? `, … ${items.length - SHOWN_NAMES} more` : '');
+  if (weights.unsafeGlobals?.length) lines.push(`imports when loaded: ${list(weights.unsafeGlobals)}`);
+  if (weights.formatChanged) lines.push(`format ${weights.formatChanged.old} → ${weights.formatChanged.new}`);
+  const tensors = weights.tensors;
+  if (tensors) {
+    const changed = tensors.changed.map((t) => {
+      const delta = t.elementsChanged === undefined ? '' : `, ${t.elementsChanged} elements changed, max |Δ| ${String(t.maxAbsDelta)}`;
+      return `${t.name} (${t.dtype} [${t.shape.join(',')}]${delta})`;
+    });
+    if (changed.length) lines.push(`tensors changed: ${list(changed)}`);
+    if (tensors.added.length) lines.push(`tensors added: ${list(tensors.added.map((t) => t.name))}`);
+    if (tensors.removed.length) lines.push(`tensors removed: ${list(tensors.removed.map((t) => t.name))}`);
+    if (tensors.reshaped.length) lines.push(`tensors reshaped: ${list(tensors.reshaped.map((t) => `${t.name} [${t.oldShape.join(',')}] → [${t.newShape.join(',')}]`))}`);
+    if (tensors.retyped.length) lines.push(`tensors retyped: ${list(tensors.retyped.map((t) => `${t.name} ${t.oldDtype} → ${t.newDtype}`))}`);
+  }
+  const metadata = weights.metadata;
+  if (metadata) {
+    const keys = [...metadata.changed, ...(metadata.added ?? []), ...(metadata.removed ?? [])];
+    if (keys.length) lines.push(`metadata changed: ${list(keys)}`);
+  }
+  if (weights.shards?.moved.length) lines.push(`shards moved: ${list(weights.shards.moved.map((m) => `${m.name} ${m.oldShard} → ${m.newShard}`))}`);
+  if (weights.lfs) lines.push(`LFS oid ${weights.lfs.oldOid ?? 'none'} → ${weights.lfs.newOid ?? 'none'}`);
+  if (weights.headerChanged?.length) lines.push(`header changed: ${list(weights.headerChanged)}`);
+  if (weights.problems?.length) lines.push(`problems: ${list(weights.problems.map((p) => `${p.code}${p.where ? ` at ${p.where}` : ''}`))}`);
+  return lines.map((line) => `weights (${weights.format}): ${line}`);
 }
 
 function truncate(text: string, width: number): string {

@@ -4,6 +4,15 @@ import { dirname, join } from 'node:path';
 import { SYMLINK_MODE } from '../change/change.js';
 import { fileVersion, type FileVersion } from '../change/from-sides.js';
 import { looksLikeText } from '../formats/text-detect.js';
+import {
+  DETECT_BYTES,
+  detectWeightFormat,
+  openFileSource,
+  summarizeWeights,
+  withFileSource,
+  WeightsReadError,
+  type WeightsSummary,
+} from '../formats/weights/index.js';
 import { ParentCheck, readRegularFile } from './worktree-file.js';
 
 /**
@@ -20,6 +29,8 @@ export type FileState =
       readonly content: Buffer | null;
       /** See statStamp; null when it cannot be trusted to vouch for the content. */
       readonly stamp: string | null;
+      /** For a model weight file: its tensors' and header's digests, to name what changed later without a copy. */
+      readonly weights?: WeightsSummary;
     }
   | { readonly type: 'symlink'; readonly target: string; readonly stamp: string | null }
   | { readonly type: 'unreadable'; readonly mode: string; readonly reason: string };
@@ -83,10 +94,35 @@ export async function readFileState(root: string, path: string, options: ReadSta
   if (read.kind === 'unreadable') return { state: { type: 'unreadable', mode: read.mode, reason: read.reason }, bytes: null };
   const isCopied =
     read.bytes !== null && read.size <= options.maxCopyBytes && looksLikeText(path, read.bytes) && options.budget.take(read.size);
+  const weights = await summarizeIfWeights(full, path, read.bytes);
   return {
-    state: { type: 'file', mode: read.mode, size: read.size, sha256: read.sha256, content: isCopied ? read.bytes : null, stamp },
+    state: {
+      type: 'file',
+      mode: read.mode,
+      size: read.size,
+      sha256: read.sha256,
+      content: isCopied ? read.bytes : null,
+      stamp,
+      ...(weights ? { weights } : {}),
+    },
     bytes: read.bytes,
   };
+}
+
+/**
+ * The weights summary of a file that is a weight file by name or content, read from disk (streamed,
+ * so a checkpoint of many GB costs one more pass, not its size in memory). A file that vanished or
+ * changed meanwhile has none; the next look reads it again.
+ */
+async function summarizeIfWeights(full: string, path: string, bytes: Buffer | null): Promise<WeightsSummary | null> {
+  const head = bytes ? bytes.subarray(0, DETECT_BYTES) : null;
+  if (head && !detectWeightFormat(path, head)) return null;
+  try {
+    return await withFileSource(full, (source) => summarizeWeights(source, path));
+  } catch (error) {
+    if (error instanceof WeightsReadError) return null;
+    throw error;
+  }
 }
 
 /**
@@ -129,10 +165,19 @@ export function releaseState(state: FileState | null | undefined, budget: CopyBu
  * The version a diff sees: a file's copy (or the bytes just read, for the newer side), a symlink's
  * target, or digests alone.
  */
-export function stateVersion(path: string, state: FileState, bytes: Buffer | null = null): FileVersion {
+export function stateVersion(path: string, state: FileState, bytes: Buffer | null = null, root: string | null = null): FileVersion {
   switch (state.type) {
     case 'file':
-      return { path, mode: state.mode, bytes: state.content ?? bytes, sha256: state.sha256, size: state.size };
+      return {
+        path,
+        mode: state.mode,
+        bytes: state.content ?? bytes,
+        sha256: state.sha256,
+        size: state.size,
+        weights: state.weights ?? null,
+        // The file as it is now, for the newer side: large weight files are read from disk, streamed.
+        ...(root === null ? {} : { open: () => openFileSource(join(root, path)) }),
+      };
     case 'symlink':
       return fileVersion(path, SYMLINK_MODE, Buffer.from(state.target));
     case 'unreadable':

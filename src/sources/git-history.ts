@@ -3,6 +3,7 @@ import type { BinaryFacts, Change, CommitOrigin, ContentAccess, Hunk } from '../
 import { SYMLINK_MODE } from '../change/change.js';
 import { classifyChange } from '../change/classify.js';
 import { diffTexts, reconstructOldText } from '../change/text-diff.js';
+import { bufferSource } from '../formats/weights/index.js';
 import { looksLikeText } from '../formats/text-detect.js';
 import { SelfmodError } from '../errors.js';
 import type { BlobReader } from '../git/blob-reader.js';
@@ -245,5 +246,21 @@ function blobContent(
     })());
   // A remerge diff's old side is rebuilt from the hunks and has no stored identity.
   const oldId = isBinary || !oldName || oldName.includes(':') ? null : oldName;
-  return { oldId, newId: isBinary ? null : newName, readOld, readNew };
+  // Weight files are read whole from git, up to a cap: checkpoints of many GB belong in LFS, whose
+  // pointers are small, and a blob past the cap is still described by its digest.
+  const openBlob = async (name: string | null, text: () => Promise<Buffer | null>) => {
+    const bytes = isBinary ? (name ? await blobs.read(name, MAX_WEIGHTS_BLOB_BYTES) : null) : await text();
+    return bytes ? { ...bufferSource(bytes, name ?? ''), close: () => Promise.resolve() } : null;
+  };
+  return {
+    oldId,
+    newId: isBinary ? null : newName,
+    readOld,
+    readNew,
+    openOld: () => openBlob(oldName, readOld),
+    openNew: () => openBlob(newName, readNew),
+  };
 }
+
+/** Largest binary blob read from git to look inside it as a weight file. */
+const MAX_WEIGHTS_BLOB_BYTES = 256 * 1024 * 1024;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { SelfmodError } from '../errors.js';
+import { WEIGHTS_SUMMARY_VERSION, type WeightsSummary } from '../formats/weights/index.js';
 import type { FileState } from './file-state.js';
 import { TreeSnapshot } from './tree-snapshot.js';
 
@@ -42,7 +43,15 @@ export function* manifestLines(header: ManifestHeader, snapshot: TreeSnapshot): 
 function entryOf(path: string, state: FileState): Record<string, unknown> {
   switch (state.type) {
     case 'file':
-      return { path, type: 'file', mode: state.mode, size: state.size, sha256: state.sha256, ...(state.content ? { content: state.content.toString('base64') } : {}) };
+      return {
+        path,
+        type: 'file',
+        mode: state.mode,
+        size: state.size,
+        sha256: state.sha256,
+        ...(state.content ? { content: state.content.toString('base64') } : {}),
+        ...(state.weights ? { weights: state.weights } : {}),
+      };
     case 'symlink':
       return { path, type: 'symlink', target: state.target };
     case 'unreadable':
@@ -104,6 +113,12 @@ function parseHeader(value: unknown, file: string, line: number): ManifestHeader
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
+
+/** Enough of a stored weights summary's shape to diff against (its producer wrote the rest). */
+function isWeightsSummary(value: unknown): value is WeightsSummary {
+  const summary = value as Partial<WeightsSummary> | null;
+  return typeof summary === 'object' && summary !== null && summary.summaryVersion === WEIGHTS_SUMMARY_VERSION && typeof summary.format === 'string';
+}
 const FILE_MODE = /^100(644|755)$/;
 
 function parseEntry(value: unknown, file: string, line: number): { path: string; state: FileState } {
@@ -127,7 +142,9 @@ function parseEntry(value: unknown, file: string, line: number): { path: string;
       if (bytes && (bytes.length !== size || createHash('sha256').update(bytes).digest('hex') !== sha256)) {
         return fail(`${path}: content does not match its size and sha256`);
       }
-      return { path, state: { type: 'file', mode, size: size as number, sha256, content: bytes, stamp: null } };
+      const weights = entry['weights'];
+      if (weights !== undefined && !isWeightsSummary(weights)) return fail(`${path}: weights is not a weights summary of version ${WEIGHTS_SUMMARY_VERSION}`);
+      return { path, state: { type: 'file', mode, size: size as number, sha256, content: bytes, stamp: null, ...(weights ? { weights } : {}) } };
     }
     case 'symlink':
       if (typeof entry['target'] !== 'string') return fail(`${path}: a symlink needs its target`);

@@ -96,11 +96,11 @@ export async function compareWithTree(
     const { state, bytes } = await readFileState(root, path, { maxCopyBytes: 0, budget: addedBudget, parents });
     if (isSameState(before, state)) return;
     if (before === null) {
-      if (state) added.push(stateVersion(path, state, bytes && addedBudget.take(bytes.length) ? bytes : null));
+      if (state) added.push(stateVersion(path, state, bytes && addedBudget.take(bytes.length) ? bytes : null, root));
       return;
     }
     changes.push(
-      changeFromVersions({ before: stateVersion(path, before), after: state ? stateVersion(path, state, bytes) : null, origin }),
+      changeFromVersions({ before: stateVersion(path, before), after: state ? stateVersion(path, state, bytes, root) : null, origin }),
     );
   });
   const deleted: FileVersion[] = [];

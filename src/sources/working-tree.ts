@@ -4,6 +4,7 @@ import type { Change, ChangeOrigin } from '../change/change.js';
 import { GITLINK_MODE, SYMLINK_MODE } from '../change/change.js';
 import { changeFromVersions, fileVersion, type FileVersion } from '../change/from-sides.js';
 import { pairRenames } from '../change/pair-renames.js';
+import { bufferSource, openFileSource } from '../formats/weights/index.js';
 import type { BlobReader } from '../git/blob-reader.js';
 import { listIndex, listTree, objectFormat, type TreeEntry } from '../git/listings.js';
 import type { Repository } from '../git/repository.js';
@@ -14,6 +15,8 @@ import { ParentCheck, readWorktreeEntry, type WorktreeEntry } from './worktree-f
 
 /** Files up to this size are kept in memory to be diffed; larger ones are hashed only. */
 export const MAX_DIFFED_FILE_BYTES = 16 * 1024 * 1024;
+/** Largest committed or staged blob read whole to look inside it as a weight file. */
+const MAX_WEIGHTS_BLOB_BYTES = 256 * 1024 * 1024;
 
 const WORKTREE: ChangeOrigin = { kind: 'working-tree', area: 'worktree' };
 const INDEX: ChangeOrigin = { kind: 'working-tree', area: 'index' };
@@ -83,7 +86,7 @@ export async function readWorkingTreeChanges(
     if (item.worktree.kind === 'unreadable') warn(`cannot read ${item.path} in the working tree: ${item.worktree.reason}`);
     if (item.headId !== item.worktreeId) {
       const before = item.head ? await blobVersion(blobs, item.path, item.head) : null;
-      const after = worktreeVersion(item.path, item.worktree);
+      const after = worktreeVersion(repo.root, item.path, item.worktree);
       if (before && !after) deleted.push(before);
       else if (!before && after) added.push(after);
       else changes.push(changeFromVersions({ before, after, origin: WORKTREE }));
@@ -105,7 +108,7 @@ function worktreeIdentity(entry: WorktreeEntry): string | null {
   return `${entry.mode}:${entry.gitSha}`;
 }
 
-function worktreeVersion(path: string, entry: WorktreeEntry): FileVersion | null {
+function worktreeVersion(root: string, path: string, entry: WorktreeEntry): FileVersion | null {
   switch (entry.kind) {
     case 'missing':
       return null;
@@ -114,14 +117,19 @@ function worktreeVersion(path: string, entry: WorktreeEntry): FileVersion | null
     case 'symlink':
       return fileVersion(path, entry.mode, Buffer.from(entry.target));
     case 'file':
-      return { path, mode: entry.mode, bytes: entry.bytes, sha256: entry.sha256, size: entry.size };
+      // Large files are not kept in memory; a weight file is read again from disk, streamed.
+      return { path, mode: entry.mode, bytes: entry.bytes, sha256: entry.sha256, size: entry.size, open: () => openFileSource(join(root, path)) };
   }
 }
 
 async function blobVersion(blobs: BlobReader, path: string, entry: TreeEntry): Promise<FileVersion> {
   const bytes = await blobs.read(entry.sha, MAX_DIFFED_FILE_BYTES);
   const digest = await blobs.digest(entry.sha);
-  return { path, mode: entry.mode, bytes, sha256: digest?.sha256 ?? null, size: digest?.size ?? null };
+  const open = async () => {
+    const whole = bytes ?? (await blobs.read(entry.sha, MAX_WEIGHTS_BLOB_BYTES));
+    return whole ? { ...bufferSource(whole, path), close: () => Promise.resolve() } : null;
+  };
+  return { path, mode: entry.mode, bytes, sha256: digest?.sha256 ?? null, size: digest?.size ?? null, open };
 }
 
 /** The committed `.gitignore` files of a tree, shallowest first (see IgnoreRules). */

@@ -275,7 +275,7 @@ export class WatchRun {
     const at = new Date().toISOString();
     const change = changeFromVersions({
       before: before ? stateVersion(path, before) : null,
-      after: state ? stateVersion(path, state, bytes) : null,
+      after: state ? stateVersion(path, state, bytes, root) : null,
       origin: { kind: 'live', at },
     });
     snapshot.set(path, state);

@@ -27,7 +27,8 @@ describe('built-in rule examples, committed to a real repository', () => {
           // git never commits a path inside a .git directory; those examples are for watch and snapshots.
           if (example.previousFile || /(^|\/)\.git\//.test(example.file)) continue;
           const subject = `example ${cases.length}`;
-          const content = (text: string) => (example.binary ? binaryStandIn(text) : text);
+          const content = (text: string) =>
+            example.encoding === 'base64' ? Buffer.from(text, 'base64') : example.binary ? binaryStandIn(text) : text;
           // Start from a tree holding only this example's "before".
           if (previous) await repo.write({ [previous]: null });
           await repo.write({ [example.file]: null });
