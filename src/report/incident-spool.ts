@@ -54,6 +54,11 @@ export class IncidentSpool {
     return this.entries.length;
   }
 
+  /** The report summary's counts, as buildReportHeader takes them. */
+  counts(): { total: number; bySeverity: Record<Severity, number>; byCategory: Record<Category, number> } {
+    return { total: this.count, bySeverity: this.bySeverity, byCategory: this.byCategory };
+  }
+
   add(incident: Incident): void {
     // Stored as it will be written, so writing the report copies text instead of re-encoding it.
     const text = `${formatIncidentJson(incident)}\n`;

@@ -151,9 +151,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       commitsScanned,
       changesChecked,
       rulesLoaded: ruleSet.rules.length,
-      total: spool.count,
-      bySeverity: spool.bySeverity,
-      byCategory: spool.byCategory,
+      ...spool.counts(),
     });
     return { header, spool, failOn: options.failOn ?? ruleSet.failOn ?? 'low', failure };
   } finally {
@@ -165,7 +163,8 @@ function describeOrigin(change: Change): string {
   return change.origin.kind === 'commit' ? `commit ${change.origin.sha.slice(0, 12)}` : 'working tree';
 }
 
-function describeFailure(error: unknown): { code: string; message: string } {
+/** A failure as the report's `error` field says it. */
+export function describeFailure(error: unknown): { code: string; message: string } {
   if (error instanceof SelfmodError) return { code: error.code, message: error.message };
   return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
 }

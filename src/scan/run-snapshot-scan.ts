@@ -10,7 +10,7 @@ import { compareWithTree } from '../sources/tree-snapshot.js';
 import { TOOL_VERSION } from '../version.js';
 import { compileIgnore } from '../sources/tree-ignore.js';
 import { assembleRules } from './assemble-rules.js';
-import type { ScanOptions, ScanResult } from './run-scan.js';
+import { describeFailure, type ScanOptions, type ScanResult } from './run-scan.js';
 
 /**
  * `scan --against <manifest>`: every change in a directory since a snapshot was taken (AIDE's model,
@@ -60,14 +60,12 @@ export async function runSnapshotScan(options: ScanOptions, manifestFile: string
     },
     startedAt,
     finishedAt: new Date(),
-    error: failure === null ? null : failure instanceof SelfmodError ? { code: failure.code, message: failure.message } : { code: 'internal', message: String(failure) },
+    error: failure === null ? null : describeFailure(failure),
     warnings,
     commitsScanned: 0,
     changesChecked,
     rulesLoaded: ruleSet.rules.length,
-    total: spool.count,
-    bySeverity: spool.bySeverity,
-    byCategory: spool.byCategory,
+    ...spool.counts(),
   });
   return { header, spool, failOn: options.failOn ?? ruleSet.failOn ?? 'low', failure };
 }

@@ -227,9 +227,7 @@ export class WatchRun {
       commitsScanned: 0,
       changesChecked: this.changesChecked,
       rulesLoaded: this.rulesLoaded,
-      total: this.spool.count,
-      bySeverity: this.spool.bySeverity,
-      byCategory: this.spool.byCategory,
+      ...this.spool.counts(),
     });
   }
 
