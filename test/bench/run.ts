@@ -1,7 +1,8 @@
 /**
- * `npm run bench [-- path]`: selfmod's time and peak memory on a long history, next to the floor of
- * plain `git log -p` over the same commits, measured in the same run. Prints figures and ratios; it
- * asserts nothing about wall-clock time, because shared machines are too noisy for that.
+ * `npm run bench [-- path] [--suite NAME]`: selfmod's time and peak memory on a long history, next
+ * to the floor of plain `git log -p` over the same commits, measured in the same run; then the other
+ * suites (suites.ts), each a script of its own. Prints figures and ratios; it asserts nothing about
+ * wall-clock time, because shared machines are too noisy for that.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,6 +17,7 @@ import { git } from './git-process.js';
 import { describeHistory } from './history-facts.js';
 import { CAN_READ_PROC } from './process-memory.js';
 import { compareWithFloor, measureGrowth } from './scenarios.js';
+import { runScriptSuite, SCRIPT_SUITES } from './suites.js';
 import { ensureSyntheticRepo } from './synthetic-repo.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -31,6 +33,19 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (options.suite === null || options.suite === 'scan') await runScanSuite(options);
+  // One after the other, like `a && b`: a suite that fails stops the rest.
+  for (const name of Object.keys(SCRIPT_SUITES) as Array<keyof typeof SCRIPT_SUITES>) {
+    if (options.suite !== null && options.suite !== name) continue;
+    progress(`suite ${name}`);
+    const exitCode = await runScriptSuite(name);
+    if (exitCode !== 0) return exitCode;
+  }
+  return 0;
+}
+
+/** The scan benchmark: selfmod scan against `git log -p` on one history. */
+async function runScanSuite(options: BenchOptions): Promise<void> {
   const build = buildDist(PROJECT_ROOT);
   if (!build.isFresh) progress(`warning: tsc failed, so the existing dist/ is measured and may be stale:\n${build.output}`);
   if (!CAN_READ_PROC) progress('warning: no /proc here, so memory is not measured');
@@ -49,7 +64,6 @@ async function main(argv: readonly string[]): Promise<number> {
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
-  return 0;
 }
 
 /** The repository to measure: the one given, or the synthetic one (built once, then cached). */
