@@ -1,5 +1,14 @@
+import { lstatSync, type Stats } from 'node:fs';
 import { basename, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
+
+function lstatQuietly(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
 
 /** Polling interval once native watching has failed (out of inotify watches or descriptors). */
 const POLL_INTERVAL_MS = 500;
@@ -57,20 +66,27 @@ export class LiveWatcher {
       usePolling,
       interval: POLL_INTERVAL_MS,
       binaryInterval: POLL_INTERVAL_MS,
-      ignored: (path: string) => {
+      // Only directories get a watch of their own: the kernel reports every change to a file in a
+      // watched directory (with its name) through the directory's watch, and one watch per file would
+      // cost chokidar several KB each, hundreds of MB on a large tree. Writes through a hard link
+      // elsewhere or a shared memory map raise no event at all; the rescans find those.
+      ignored: (path: string, stats?: Stats) => {
         const relativePath = this.toRelative(path);
-        return relativePath !== null && relativePath !== '' && this.options.isIgnored(relativePath);
+        if (relativePath === null || relativePath === '') return false;
+        if (this.options.isIgnored(relativePath)) return true;
+        // Polling looks at each path's own stat, so there every file must be polled.
+        return !usePolling && !(stats ?? lstatQuietly(path))?.isDirectory();
       },
     });
     this.watcher = watcher;
     watcher.on('all', (_event, path) => this.hint(path));
     watcher.on('raw', (_event, path, details: unknown) => {
       const watchedPath = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
-      if (typeof watchedPath === 'string') {
-        this.hint(watchedPath);
-        // A watch on a file names the file itself; only a directory's watch names a child.
-        if (path && path !== basename(watchedPath)) this.hint(`${watchedPath}${sep}${path}`);
-      }
+      if (typeof watchedPath !== 'string') return;
+      // A directory's watch names the child that changed; only an event without a name concerns
+      // the directory itself (looking at a directory again costs a listing of it).
+      if (path && path !== basename(watchedPath)) this.hint(`${watchedPath}${sep}${path}`);
+      else this.hint(watchedPath);
     });
     watcher.on('error', (error: unknown) => void this.onError(error));
     return new Promise((resolve) => watcher.once('ready', () => resolve()));

@@ -24,6 +24,9 @@ export class TreeSnapshot {
   readonly root: string;
   readonly budget: CopyBudget;
   private readonly states = new Map<string, FileState>();
+  /** Directory → the known paths directly in it, and → its known subdirectories ('' is the root). */
+  private readonly files = new Map<string, Set<string>>();
+  private readonly subdirectories = new Map<string, Set<string>>();
 
   constructor(root: string, copyBudgetBytes: number) {
     this.root = root;
@@ -53,8 +56,13 @@ export class TreeSnapshot {
   /** Records a path's new state (null: gone), returning the old state's copy to the budget. */
   set(path: string, state: FileState | null): void {
     releaseState(this.states.get(path), this.budget);
-    if (state) this.states.set(path, state);
-    else this.states.delete(path);
+    const directory = parentOf(path);
+    if (state) {
+      if (!this.states.has(path)) this.index(directory, path);
+      this.states.set(path, state);
+    } else if (this.states.delete(path)) {
+      this.files.get(directory)?.delete(path);
+    }
   }
 
   /** Known paths, sorted. */
@@ -62,11 +70,43 @@ export class TreeSnapshot {
     return [...this.states.keys()].sort();
   }
 
-  /** Known paths inside a directory (relative path, '' for all). */
+  /** Known paths directly in a directory (relative path, '' for the root). */
+  pathsIn(directory: string): string[] {
+    return [...(this.files.get(directory) ?? [])];
+  }
+
+  /** Known directories directly in a directory. */
+  directoriesIn(directory: string): string[] {
+    return [...(this.subdirectories.get(directory) ?? [])];
+  }
+
+  /** Whether any known path lies inside this directory, at any depth. */
+  hasDirectory(directory: string): boolean {
+    return this.files.has(directory) || this.subdirectories.has(directory);
+  }
+
+  /** Known paths inside a directory at any depth (relative path, '' for all). */
   pathsUnder(directory: string): string[] {
-    if (directory === '') return this.paths();
-    const prefix = `${directory}/`;
-    return this.paths().filter((path) => path.startsWith(prefix));
+    const found: string[] = [];
+    const visit = (current: string) => {
+      for (const path of this.files.get(current) ?? []) found.push(path);
+      for (const child of this.subdirectories.get(current) ?? []) visit(child);
+    };
+    visit(directory);
+    return found;
+  }
+
+  private index(directory: string, path: string): void {
+    let set = this.files.get(directory);
+    if (!set) this.files.set(directory, (set = new Set()));
+    set.add(path);
+    for (let child = directory; child !== ''; child = parentOf(child)) {
+      const parent = parentOf(child);
+      let children = this.subdirectories.get(parent);
+      if (!children) this.subdirectories.set(parent, (children = new Set()));
+      if (children.has(child)) break;
+      children.add(child);
+    }
   }
 
   entries(): IterableIterator<[string, FileState]> {
@@ -111,6 +151,11 @@ export async function compareWithTree(
   deleted.sort((a, b) => compareText(a.path, b.path));
   changes.push(...pairRenames(deleted, added, origin));
   return changes.sort((a, b) => compareText(a.file, b.file));
+}
+
+function parentOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash === -1 ? '' : path.slice(0, slash);
 }
 
 function compareText(a: string, b: string): number {

@@ -1,4 +1,4 @@
-import { constants, createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
 import { lstat, open, readlink } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
@@ -43,6 +43,9 @@ export async function readWorktreeEntry(
   return { ...read, gitSha: read.gitSha ?? '' };
 }
 
+/** Largest read of a file at once. */
+const READ_CHUNK_BYTES = 1024 * 1024;
+
 /** A regular file's facts, read in one pass; `gitSha` is null when no object format was asked for. */
 export type RegularFileRead =
   | { readonly kind: 'missing' }
@@ -72,12 +75,18 @@ export async function readRegularFile(full: string, keepBytes: number, format: O
     const sha256 = createHash('sha256');
     const kept: Buffer[] = [];
     let size = 0;
-    const stream = createReadStream('', { fd: handle.fd, autoClose: false, start: 0, highWaterMark: 1024 * 1024 });
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    // Reads in pieces of one buffer reused throughout: a tree of thousands of small files must not
+    // allocate a fresh megabyte per file, and a file of many GB is never held whole.
+    const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, opened.size + 1));
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, size);
+      if (bytesRead === 0) break;
+      const chunk = buffer.subarray(0, bytesRead);
       gitHash?.update(chunk);
       sha256.update(chunk);
-      size += chunk.length;
-      if (opened.size <= keepBytes) kept.push(chunk);
+      size += bytesRead;
+      if (opened.size <= keepBytes && size <= opened.size) kept.push(Buffer.from(chunk));
+      if (size > opened.size) break;
     }
     if (size !== opened.size) {
       // The file changed while we read it: the digests describe no version that ever existed whole.
@@ -89,7 +98,7 @@ export async function readRegularFile(full: string, keepBytes: number, format: O
       size,
       gitSha: gitHash ? gitHash.digest('hex') : null,
       sha256: sha256.digest('hex'),
-      bytes: opened.size <= keepBytes ? Buffer.concat(kept) : null,
+      bytes: opened.size > keepBytes ? null : kept.length === 1 ? (kept[0] as Buffer) : Buffer.concat(kept),
     };
   } catch (error) {
     return { kind: 'unreadable', mode: '100644', reason: (error as NodeJS.ErrnoException).code ?? 'cannot read' };

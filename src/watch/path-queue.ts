@@ -7,6 +7,7 @@ export class PathQueue<Reason> {
   private readonly handle: (path: string, reason: Reason) => Promise<void>;
   private readonly onError: (path: string, error: unknown) => void;
   private readonly maxRunning: number;
+  private readonly merge: (waiting: Reason, next: Reason) => Reason;
   private readonly waiting = new Map<string, Reason>();
   private readonly running = new Set<string>();
   private readonly again = new Map<string, Reason>();
@@ -15,21 +16,21 @@ export class PathQueue<Reason> {
   constructor(
     handle: (path: string, reason: Reason) => Promise<void>,
     onError: (path: string, error: unknown) => void,
+    merge: (waiting: Reason, next: Reason) => Reason = (waiting) => waiting,
     maxRunning = 8,
   ) {
     this.handle = handle;
     this.onError = onError;
+    this.merge = merge;
     this.maxRunning = maxRunning;
   }
 
-  /** Asks for `path` to be looked at; the first reason given for a pending run is the one kept. */
+  /** Asks for `path` to be looked at; `merge` decides the reason of a run already pending. */
   push(path: string, reason: Reason): void {
-    if (this.running.has(path)) {
-      if (!this.again.has(path)) this.again.set(path, reason);
-      return;
-    }
-    if (!this.waiting.has(path)) this.waiting.set(path, reason);
-    this.pump();
+    const pending = this.running.has(path) ? this.again : this.waiting;
+    const waiting = pending.get(path);
+    pending.set(path, waiting === undefined ? reason : this.merge(waiting, reason));
+    if (pending === this.waiting) this.pump();
   }
 
   get pending(): number {

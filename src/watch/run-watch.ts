@@ -1,4 +1,4 @@
-import { lstat, realpath } from 'node:fs/promises';
+import { lstat, readdir, realpath } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Change } from '../change/change.js';
 import { changeFromVersions } from '../change/from-sides.js';
@@ -103,6 +103,8 @@ export class WatchRun {
     this.queue = new PathQueue<Reason>(
       (path, reason) => this.reconcile(path, reason),
       (path, error) => this.problem(`${path}: ${error instanceof Error ? error.message : String(error)}`),
+      // A path an event named while a rescan had it queued was announced: it was not missed.
+      (waiting, next) => (waiting === 'event' || next === 'event' ? 'event' : waiting),
     );
   }
 
@@ -152,7 +154,7 @@ export class WatchRun {
       },
       onTrouble: (reason) => {
         this.markDegraded(reason);
-        this.scheduleRescan(0);
+        this.scheduleRescan(0, true);
       },
     });
     await this.watcher.start();
@@ -251,11 +253,9 @@ export class WatchRun {
     if (this.isIgnored(path, false)) return;
     const root = this.options.root;
     const info = await lstat(join(root, path)).catch(() => null);
-    if (info?.isDirectory() || (!info && snapshot.pathsUnder(path).length > 0)) {
-      // A directory appeared, moved or went: look at everything that is or was inside it.
-      if (this.isIgnored(path, true)) return;
-      const inside = info ? await walkTree(root, this.snapshotOptions(), path) : [];
-      for (const child of new Set([...inside, ...snapshot.pathsUnder(path)])) this.queue.push(child, reason);
+    if (info?.isDirectory() || (!info && snapshot.hasDirectory(path))) {
+      if (path !== '' && this.isIgnored(path, true)) return;
+      await this.reconcileDirectory(path, info !== null, reason);
       if (!snapshot.get(path)) return;
     }
     const before = snapshot.get(path) ?? null;
@@ -281,6 +281,43 @@ export class WatchRun {
     if (reason === 'rescan') {
       this.unannounced.push(path);
       this.rescanIncidentIds.push(...incidents.map((incident) => incident.id));
+    }
+  }
+
+  /**
+   * A directory named by an event: a new one is walked whole; one that went takes everything known
+   * inside it along; a known one is listed and compared with what is known directly in it (files
+   * whose stat stamp is unchanged are not read again), since its children have events of their own.
+   */
+  private async reconcileDirectory(directory: string, exists: boolean, reason: Reason): Promise<void> {
+    const snapshot = this.snapshot;
+    if (!snapshot) return;
+    const root = this.options.root;
+    if (!exists) {
+      for (const child of snapshot.pathsUnder(directory)) this.queue.push(child, reason);
+      return;
+    }
+    if (!snapshot.hasDirectory(directory) && directory !== '') {
+      for (const child of await walkTree(root, this.snapshotOptions(), directory)) this.queue.push(child, reason);
+      return;
+    }
+    const entries = await readdir(join(root, directory), { withFileTypes: true }).catch(() => []);
+    const listed = new Set<string>();
+    for (const entry of entries) {
+      const child = directory === '' ? entry.name : `${directory}/${entry.name}`;
+      listed.add(child);
+      const isDirectory = entry.isDirectory();
+      if (this.isIgnored(child, isDirectory)) continue;
+      if (isDirectory) {
+        if (!snapshot.hasDirectory(child)) this.queue.push(child, reason);
+        continue;
+      }
+      const state = snapshot.get(child);
+      const stamp = state && state.type !== 'unreadable' ? state.stamp : null;
+      if (stamp === null || (await statStamp(root, child)) !== stamp) this.queue.push(child, reason);
+    }
+    for (const known of [...snapshot.pathsIn(directory), ...snapshot.directoriesIn(directory)]) {
+      if (!listed.has(known)) this.queue.push(known, reason);
     }
   }
 
@@ -330,15 +367,17 @@ export class WatchRun {
     this.listener.onProblem?.(message);
   }
 
-  private scheduleRescan(delayMs: number): void {
-    if (this.options.rescanSeconds <= 0 && delayMs > 0) return;
+  /** Schedules the next periodic rescan, or with `isOnce` a single one (after a watcher error). */
+  private scheduleRescan(delayMs: number, isOnce = false): void {
+    const isPeriodic = this.options.rescanSeconds > 0;
+    if (!isPeriodic && !isOnce) return;
     if (this.rescanTimer) clearTimeout(this.rescanTimer);
     this.rescanTimer = setTimeout(() => {
       this.rescanTimer = null;
       void this.rescan('rescan')
         .catch((error: unknown) => this.problem(`rescan failed: ${error instanceof Error ? error.message : String(error)}`))
         .finally(() => {
-          if (!this.isStopped) this.scheduleRescan(this.options.rescanSeconds * 1000);
+          if (!this.isStopped && isPeriodic) this.scheduleRescan(this.options.rescanSeconds * 1000);
         });
     }, delayMs);
     this.rescanTimer.unref();
