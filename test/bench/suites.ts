@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
  */
 export const SCRIPT_SUITES = {
   watch: 'watch-bench.ts',
+  weights: 'weights-bench.ts',
 } as const satisfies Record<string, string>;
 
 export type SuiteName = 'scan' | keyof typeof SCRIPT_SUITES;
