@@ -104,7 +104,7 @@ export async function run(argv: readonly string[], io?: CommandIo): Promise<numb
     .option('--rescan <seconds>', 'seconds between full rescans that catch what file events missed (0: off)', '15')
     .option('--ignore <glob>', 'do not watch paths matching <glob> (repeatable; dir/ for a directory)', collect, [] as string[])
     .option('--no-default-ignores', 'also watch node_modules/ and tool caches')
-    .option('--copy-limit <MB>', 'megabytes of text-file copies kept for diffs', '256')
+    .option('--copy-limit <MB>', 'megabytes of text-file copies kept in memory for diffs', '64')
     .addOption(new Option('--format <format>', 'how incidents are printed on stdout').choices(['text', 'json']))
     .addOption(new Option('--fail-on <severity>', 'lowest severity that makes the exit code 1 (default: low)').choices([...SEVERITIES]))
     .addOption(new Option('--kill-on <severity>', 'stop the command (SIGTERM, then SIGKILL) on the first incident this severe').choices([...SEVERITIES]))

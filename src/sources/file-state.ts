@@ -64,6 +64,8 @@ export interface ReadStateOptions {
   readonly budget: CopyBudget;
   /** Reused across one walk; make a new one whenever directories may have changed. */
   readonly parents: ParentCheck;
+  /** Files up to this size come back whole (to diff them now); default MAX_READ_WHOLE_BYTES. */
+  readonly keepBytes?: number;
 }
 
 /** A state and the bytes read to make it, which the caller may diff before they are dropped. */
@@ -89,7 +91,7 @@ export async function readFileState(root: string, path: string, options: ReadSta
     return { state: { type: 'symlink', target, stamp }, bytes: null };
   }
   if (!info.isFile()) return { state: null, bytes: null };
-  const read = await readRegularFile(full, MAX_READ_WHOLE_BYTES, null);
+  const read = await readRegularFile(full, Math.max(options.keepBytes ?? MAX_READ_WHOLE_BYTES, options.maxCopyBytes), null);
   if (read.kind === 'missing') return { state: null, bytes: null };
   if (read.kind === 'unreadable') return { state: { type: 'unreadable', mode: read.mode, reason: read.reason }, bytes: null };
   const isCopied =

@@ -39,7 +39,8 @@ export class TreeSnapshot {
     const parents = new ParentCheck(root);
     const paths = await walkTree(root, options);
     await mapConcurrent(paths, READ_CONCURRENCY, async (path) => {
-      const { state } = await readFileState(root, path, { maxCopyBytes: options.maxCopyBytes, budget: snapshot.budget, parents });
+      // Nothing is diffed while a baseline is taken: only what may be copied is read whole.
+      const { state } = await readFileState(root, path, { maxCopyBytes: options.maxCopyBytes, budget: snapshot.budget, parents, keepBytes: 0 });
       if (state) snapshot.set(path, state);
     });
     return snapshot;
