@@ -64,7 +64,9 @@ describe('selfmod watch, end to end', () => {
   it('runs a command under watch, stops it on the first high incident and exits 1 with the report and log written', async () => {
     const events = join(scratch, 'events.jsonl');
     const report = join(scratch, 'report.json');
-    const agent = "sleep 0.3; printf 'def compute_reward(c):\\n    return 1.0\\n' > rl/compute_reward.py; sleep 120";
+    // Written beside and moved into place, so the first look sees the whole new content: an in-place
+    // write can be seen truncated, and --kill-on would rightly stop the command before it finished.
+    const agent = "sleep 0.3; printf 'def compute_reward(c):\\n    return 1.0\\n' > next.tmp; mv next.tmp rl/compute_reward.py; sleep 120";
     const result = await startWatch([repo.root, '--events', events, '--output', report, '--kill-on', 'high', '--', 'sh', '-c', agent], repo.root).done;
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/command stopped: (high|critical) incident/);
