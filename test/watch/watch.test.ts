@@ -115,7 +115,8 @@ describe('selfmod watch on a real directory', () => {
     await repo.git(['checkout', '--quiet', '-b', 'side']);
     await repo.commitFiles('Side work', { 'side.txt': 'x\n' });
     await repo.git(['checkout', '--quiet', 'main']);
-    watch = await startTestWatch(repo.root);
+    // Rescans on: a checkout replaces files by the dozen, and the last write may fall between events.
+    watch = await startTestWatch(repo.root, { rescanSeconds: 1 });
     await repo.git(['checkout', '--quiet', 'side']);
     await repo.git(['checkout', '--quiet', 'main']);
     await repo.write({ 'shutdown.sh': '#!/bin/sh\necho skipped\n' });
