@@ -24,6 +24,12 @@ import { LiveReport } from './live-report.js';
 import { PathQueue } from './path-queue.js';
 import { compileIgnore, isRefPath } from '../sources/tree-ignore.js';
 
+/** readRegularFile's reason for a file whose size changed while it was read. */
+const CHANGING = 'changed while being read';
+/** Looks again at a file caught mid-write: after this long, at most this many times. */
+const WRITE_RETRY_MS = 25;
+const MAX_WRITE_RETRIES = 40;
+
 /** A change a rescan finds counts as missed by the events when none named its path this recently. */
 const EVENT_GRACE_MS = 2_000;
 
@@ -91,6 +97,8 @@ export class WatchRun {
   private rescans = 0;
   private unannounced: string[] = [];
   private rescanIncidentIds: string[] = [];
+  private readonly retries = new Map<string, number>();
+  private pendingRetries = 0;
   private isStopped = false;
   private changesChecked = 0;
   private failure: SelfmodError | null = null;
@@ -186,7 +194,11 @@ export class WatchRun {
     this.rescanTimer = null;
     await this.watcher?.close();
     if (this.snapshot) await this.rescan('final').catch((error: unknown) => this.problem(`final rescan failed: ${String(error)}`));
-    await this.queue.idle();
+    // Files caught mid-write have one more look coming; it must land before the log is closed.
+    while (this.pendingRetries > 0 || this.queue.pending > 0) {
+      await this.queue.idle();
+      if (this.pendingRetries > 0) await new Promise((resolve) => setTimeout(resolve, WRITE_RETRY_MS));
+    }
     const header = this.header();
     const stopped: WatchEvent = {
       type: 'stopped',
@@ -265,6 +277,8 @@ export class WatchRun {
       await this.check(briefFileChange(path, new Date().toISOString()));
       return;
     }
+    if (state?.type === 'unreadable' && state.reason === CHANGING && this.retryLater(path, reason)) return;
+    this.retries.delete(path);
     if (isSameState(before, state)) {
       // Same content; keep the newer stamp so the next rescan can skip it.
       snapshot.set(path, state);
@@ -319,6 +333,23 @@ export class WatchRun {
     for (const known of [...snapshot.pathsIn(directory), ...snapshot.directoriesIn(directory)]) {
       if (!listed.has(known)) this.queue.push(known, reason);
     }
+  }
+
+  /**
+   * A file caught in the middle of a write is looked at again shortly instead of being recorded as
+   * unreadable, so the change is diffed against the last whole version seen. Gives up (and records
+   * it unreadable) only for a file that keeps changing.
+   */
+  private retryLater(path: string, reason: Reason): boolean {
+    const count = this.retries.get(path) ?? 0;
+    if (count >= MAX_WRITE_RETRIES || this.isStopped) return false;
+    this.retries.set(path, count + 1);
+    this.pendingRetries++;
+    setTimeout(() => {
+      this.pendingRetries--;
+      this.queue.push(path, reason);
+    }, WRITE_RETRY_MS).unref();
+    return true;
   }
 
   private async check(change: Change): Promise<Incident[]> {
