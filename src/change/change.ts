@@ -90,6 +90,8 @@ export interface ContentAccess {
   openNew?(): Promise<ClosableByteSource | null>;
   /** What a source remembered of the old side's weights when its bytes are no longer at hand. */
   readonly oldWeights?: WeightsSummary | null;
+  /** The new side's weights summary when the source already made it (from the same read as its digest). */
+  readonly newWeights?: WeightsSummary | null;
 }
 
 export interface Change {

@@ -96,6 +96,7 @@ export function changeFromVersions(pair: VersionPair): Change {
       openOld: () => openVersion(before),
       openNew: () => openVersion(after),
       oldWeights: before?.weights ?? null,
+      newWeights: after?.weights ?? null,
     },
   };
 }

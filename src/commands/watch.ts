@@ -104,7 +104,8 @@ export async function watchCommand(
   let agent: AgentCommand | null = null;
   let stopReason = 'interrupted';
   try {
-    if (command.length > 0) {
+    // An interrupt during the baseline stops the watch before the command ever starts.
+    if (command.length > 0 && !signal.aborted) {
       agent = await AgentCommand.start(command, process.cwd());
       const started = agent;
       watching.onIncident((incident) => {

@@ -46,16 +46,47 @@ export async function describeWeights(change: Change): Promise<WeightsDiff | nul
   let newSource: ClosableByteSource | null = null;
   try {
     oldSource = content.oldWeights ? null : await openQuietly(content.openOld);
-    newSource = await openQuietly(content.openNew);
+    // A summary the source made with the new side's digest describes exactly that version; opening the
+    // path again could read a file swapped in since.
+    newSource = content.newWeights && !oldSource ? null : await openQuietly(content.openNew);
     const oldSummary = content.oldWeights ?? (await summarizeQuietly(oldSource, change.previousFile ?? change.file));
-    const newSummary = await summarizeQuietly(newSource, change.file);
-    const diff = diffWeights(oldSummary, newSummary);
+    const newSummary = content.newWeights ?? (await summarizeQuietly(newSource, change.file));
+    const diff = diffQuietly(oldSummary, newSummary);
     if (!diff || !oldSummary || !newSummary || !oldSource || !newSource) return diff;
     return await addElementDeltas(diff, { summary: oldSummary, source: oldSource }, { summary: newSummary, source: newSource }).catch(() => diff);
   } finally {
     await oldSource?.close().catch(() => undefined);
     await newSource?.close().catch(() => undefined);
   }
+}
+
+/**
+ * Diffs two summaries. A stored one (a snapshot manifest's) is only as sound as the manifest it came
+ * from: one that does not hold together is set aside rather than ending the scan.
+ */
+function diffQuietly(oldSummary: WeightsSummary | null, newSummary: WeightsSummary | null): WeightsDiff | null {
+  try {
+    return capWeightsDiff(diffWeights(oldSummary, newSummary));
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    return capWeightsDiff(diffWeights(null, newSummary));
+  }
+}
+
+/** Names kept per list in an incident; a checkpoint of a million tensors must not make a 75 MB incident. */
+const MAX_LISTED = 1000;
+
+function capWeightsDiff(diff: WeightsDiff | null): WeightsDiff | null {
+  const tensors = diff?.tensors;
+  if (!diff || !tensors) return diff;
+  const cap = <T>(items: readonly T[]) => items.slice(0, MAX_LISTED);
+  const isLong = [tensors.added, tensors.removed, tensors.changed, tensors.reshaped, tensors.retyped].some((list) => list.length > MAX_LISTED);
+  if (!isLong) return diff;
+  return {
+    ...diff,
+    tensors: { added: cap(tensors.added), removed: cap(tensors.removed), changed: cap(tensors.changed), reshaped: cap(tensors.reshaped), retyped: cap(tensors.retyped) },
+    problems: [...(diff.problems ?? []), { code: 'listing-truncated', message: `more than ${MAX_LISTED} tensors in one list; the first ${MAX_LISTED} are named` }],
+  };
 }
 
 async function openQuietly(open: (() => Promise<ClosableByteSource | null>) | undefined): Promise<ClosableByteSource | null> {

@@ -10,8 +10,10 @@ export async function readRefTips(repo: Repository): Promise<Map<string, string>
   const { stdout } = await runGit(repo.invocation, ['for-each-ref', '--format=%(objectname) %(objecttype) %(refname)']);
   for (const line of stdout.toString('utf8').split('\n')) {
     const match = /^([0-9a-f]{40,64}) (\S+) (.+)$/.exec(line);
-    // Remote-tracking refs move on every fetch; they are not the agent's history.
-    if (match?.[2] === 'commit' && !match[3]?.startsWith('refs/remotes/')) tips.set(match[3] as string, match[1] as string);
+    // Remote-tracking refs move on every fetch, and a stash is dropped by every `git stash pop`:
+    // neither is the agent's history.
+    const ref = match?.[3];
+    if (match?.[2] === 'commit' && ref && !ref.startsWith('refs/remotes/') && ref !== 'refs/stash') tips.set(ref, match[1] as string);
   }
   const head = await runGit(repo.invocation, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okExitCodes: [1, 128] });
   const sha = head.stdout.toString('utf8').trim();

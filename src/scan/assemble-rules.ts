@@ -1,4 +1,5 @@
-import { join, posix } from 'node:path';
+import { realpath } from 'node:fs/promises';
+import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import type { CompiledRule } from '../engine/check-change.js';
 import {
   assertConfigNamesKnownRules,
@@ -19,8 +20,11 @@ export interface RuleSetOptions {
   readonly ruleFiles: readonly string[];
   readonly useDefaultRules: boolean;
   readonly configFile: string | null;
-  /** More paths (relative to the scanned root) the config-guarding rule protects: trusted files a watch reads. */
-  readonly guardedPaths?: readonly string[];
+  /**
+   * A watched directory: the config file and rule files read from disk that lie inside it (the
+   * config's own `rules:` entries too) are added to what the config-guarding rule protects.
+   */
+  readonly guardRoot?: string;
 }
 
 export interface RuleSet {
@@ -54,7 +58,8 @@ export async function assembleRules(options: RuleSetOptions, base: BaseRevision 
   texts.push(...(await readRuleTexts(options.ruleFiles)));
   if (cliConfig) texts.push(...(await readRuleTexts(cliConfig.config.rules ?? [])));
   const repoRulePaths = repoConfig?.config.rules ?? [];
-  const guarded = [...repoRulePaths, ...(options.guardedPaths ?? [])];
+  const fromDisk = [options.configFile, ...options.ruleFiles, ...(cliConfig?.config.rules ?? [])].filter((file): file is string => file !== null);
+  const guarded = [...repoRulePaths, ...(options.guardRoot ? await pathsInside(options.guardRoot, fromDisk) : [])];
   if (base && repoConfig) texts.push(...(await readRepositoryRuleTexts(base, repoConfig)));
 
   const definitions = parseRules(texts).map((rule) =>
@@ -98,6 +103,18 @@ async function readRepositoryRuleTexts({ repo, blobs, commit: baseCommit }: Base
     }
   }
   return texts;
+}
+
+/** The files among `files` that lie inside `root` (symlinks resolved on both sides), relative to it. */
+async function pathsInside(root: string, files: readonly string[]): Promise<string[]> {
+  const top = await realpath(root).catch(() => resolve(root));
+  const inside: string[] = [];
+  for (const file of files) {
+    const real = await realpath(file).catch(() => resolve(file));
+    const path = relative(top, real);
+    if (path !== '' && path !== '..' && !path.startsWith(`..${sep}`) && !isAbsolute(path)) inside.push(path.split(sep).join('/'));
+  }
+  return inside;
 }
 
 /** Extends the config-guarding rule to the rule files the repository's config loads, and other guarded paths. */

@@ -41,6 +41,8 @@ export const MAX_READ_WHOLE_BYTES = 16 * 1024 * 1024;
 /** Bytes of file copies kept at once; files past it are compared by digest only. */
 export class CopyBudget {
   private remaining: number;
+  /** Set once a copy did not fit: from then on some text changes come without their lines. */
+  hasRunOut = false;
 
   constructor(totalBytes: number) {
     this.remaining = totalBytes;
@@ -48,7 +50,10 @@ export class CopyBudget {
 
   /** Takes `bytes` from the budget, returning false (and taking nothing) when they do not fit. */
   take(bytes: number): boolean {
-    if (bytes > this.remaining) return false;
+    if (bytes > this.remaining) {
+      this.hasRunOut = true;
+      return false;
+    }
     this.remaining -= bytes;
     return true;
   }
@@ -97,6 +102,11 @@ export async function readFileState(root: string, path: string, options: ReadSta
   const isCopied =
     read.bytes !== null && read.size <= options.maxCopyBytes && looksLikeText(path, read.bytes) && options.budget.take(read.size);
   const weights = await summarizeIfWeights(full, path, read.bytes);
+  // The summary comes from a second open: a file swapped in between (a harmless pickle renamed over a
+  // malicious one the moment the digest was taken) must not pair one version's digest with another's insides.
+  if (weights?.fileSha256 !== undefined && weights.fileSha256 !== read.sha256) {
+    return { state: { type: 'unreadable', mode: read.mode, reason: 'changed while being read' }, bytes: null };
+  }
   return {
     state: {
       type: 'file',
@@ -120,7 +130,7 @@ async function summarizeIfWeights(full: string, path: string, bytes: Buffer | nu
   const head = bytes ? bytes.subarray(0, DETECT_BYTES) : null;
   if (head && !detectWeightFormat(path, head)) return null;
   try {
-    return await withFileSource(full, (source) => summarizeWeights(source, path));
+    return await withFileSource(full, (source) => summarizeWeights(source, path, { fileSha256: true }));
   } catch (error) {
     if (error instanceof WeightsReadError) return null;
     throw error;

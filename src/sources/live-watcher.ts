@@ -100,7 +100,8 @@ export class LiveWatcher {
 
   private toRelative(absolute: string): string | null {
     const path = relative(this.root, absolute);
-    if (path.startsWith('..')) return null;
+    // `..hidden/` is a name inside the tree; only `..` itself or `../…` is outside it.
+    if (path === '..' || path.startsWith(`..${sep}`)) return null;
     return sep === '/' ? path : path.split(sep).join('/');
   }
 

@@ -4,10 +4,10 @@ import { isInsideGitInternals } from './tree-walk.js';
 
 /**
  * Ignored unless `--no-default-ignores`: package and tool caches that churn by the thousand and hold
- * nothing an agent runs as its own. `__pycache__` and virtual environments are watched on purpose:
- * a planted `.pyc` or `.pth` file changes what Python runs.
+ * nothing an agent runs as its own. `__pycache__` and virtual environments (`.venv`, `.tox`, `.nox`)
+ * are watched on purpose: a planted `.pyc` or `.pth` file changes what Python runs.
  */
-export const DEFAULT_IGNORES: readonly string[] = ['node_modules/', '.pytest_cache/', '.mypy_cache/', '.ruff_cache/', '.tox/', '.nox/'];
+export const DEFAULT_IGNORES: readonly string[] = ['node_modules/', '.pytest_cache/', '.mypy_cache/', '.ruff_cache/'];
 
 /** The refs (and HEAD's reflog) a history watch follows; inside `.git`, but their events are wanted. */
 export function isRefPath(path: string): boolean {

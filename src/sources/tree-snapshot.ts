@@ -66,6 +66,20 @@ export class TreeSnapshot {
     }
   }
 
+  /**
+   * Records a fresh read of a path whose content did not change: its stamp (and weights summary) are
+   * updated, and the copy already held is kept when the new read got none, so a full budget cannot
+   * strip the "before" of files that are only looked at again.
+   */
+  refresh(path: string, state: FileState): void {
+    const known = this.states.get(path);
+    if (known?.type === 'file' && state.type === 'file' && known.content && !state.content) {
+      this.states.set(path, { ...state, content: known.content });
+      return;
+    }
+    this.set(path, state);
+  }
+
   /** Known paths, sorted. */
   paths(): string[] {
     return [...this.states.keys()].sort();

@@ -5,19 +5,31 @@ import { SelfmodError } from '../errors.js';
 /** Paths listed at most; past this a walk stops with an error rather than skip the rest. */
 export const MAX_TREE_ENTRIES = 2_000_000;
 
-/** Inside a `.git` directory only these are the agent's business: they change what git runs or hides. */
-const GIT_DIR_WATCHED = new Set(['config', 'hooks', 'info', 'info/exclude']);
-
 /**
- * Whether a path inside the tree is one a content-based source looks at: everything except the
- * internals of `.git` directories, where only `config`, `info/exclude` and `hooks/` count.
+ * Whether a path is inside the watched repository's own `.git` directory, apart from what changes
+ * what git runs or hides there: `config`, `info/exclude`, `hooks/`, and the same for submodules under
+ * `modules/`. Only the top-level `.git` counts: a directory called `.git` anywhere else is watched
+ * like any other (an agent could otherwise hide files in `lib/.git/`).
  */
 export function isInsideGitInternals(path: string): boolean {
-  const parts = path.split('/');
-  const at = parts.indexOf('.git');
-  if (at === -1 || at === parts.length - 1) return false;
-  const inner = parts.slice(at + 1).join('/');
-  return !(GIT_DIR_WATCHED.has(inner) || inner.startsWith('hooks/'));
+  if (!path.startsWith('.git/')) return false;
+  const inner = path.slice('.git/'.length);
+  if (inner === 'info' || inner === 'modules' || inner === 'hooks') return false;
+  const module = /^modules\/(.+)$/.exec(inner);
+  const own = module ? ownedPart(module[1] as string) : inner;
+  // Still naming a submodule's directory: walk on.
+  if (own === null) return false;
+  return !(own === 'config' || own === 'info' || own === 'info/exclude' || own === 'hooks' || own.startsWith('hooks/'));
+}
+
+/**
+ * Inside `.git/modules/<name…>/`, the part from the submodule's own git files on, or null while the
+ * path may still name a (nested) submodule directory: it is walked until known to be internal.
+ */
+function ownedPart(rest: string): string | null {
+  const match = /(?:^|\/)(config|info(?:\/exclude)?|hooks(?:\/.*)?|objects|refs|logs|HEAD|index|packed-refs|ORIG_HEAD|FETCH_HEAD|description|branches|lfs)(?:\/.*)?$/.exec(rest);
+  if (!match) return null;
+  return rest.slice(match.index === 0 ? 0 : match.index + 1);
 }
 
 export interface TreeWalkOptions {

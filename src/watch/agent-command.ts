@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
 import { SelfmodError } from '../errors.js';
 
 /** How long a command has to exit after SIGTERM before it gets SIGKILL. */
@@ -70,9 +71,8 @@ export class AgentCommand {
   }
 }
 
-/** The exit code a shell would give for a command's exit. */
+/** The exit code a shell would give for a command's exit: 128 + the signal's number when a signal ended it. */
 export function shellExitCode(exit: CommandExit): number {
   if (exit.code !== null) return exit.code;
-  const signals: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
-  return 128 + (exit.signal ? (signals[exit.signal] ?? 1) : 1);
+  return 128 + (exit.signal ? (constants.signals[exit.signal] ?? 1) : 1);
 }

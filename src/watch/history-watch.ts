@@ -5,7 +5,7 @@ import type { Change } from '../change/change.js';
 import { changeFromVersions, fileVersion } from '../change/from-sides.js';
 import { BlobReader } from '../git/blob-reader.js';
 import { commitsDropped, readRefTips, type LostCommit } from '../git/refs.js';
-import { openRepository, type Repository } from '../git/repository.js';
+import { openRepository, resolveCommit, type Repository } from '../git/repository.js';
 import { readHistoryChanges } from '../sources/git-history.js';
 
 /** Lost commits listed in one history-rewritten change; the count says how many more there were. */
@@ -80,6 +80,11 @@ export class HistoryWatch {
     if (moves.length === 0) return;
     const blobs = new BlobReader(repo.invocation);
     try {
+      // The reflog is the agent's to write: a move naming a commit git does not have is skipped.
+      for (let i = moves.length - 1; i >= 0; i--) {
+        const move = moves[i] as Move;
+        if (move.newTip !== null && (await resolveCommit(repo, move.newTip)) === null) moves.splice(i, 1);
+      }
       const scanned = [...new Set(previous.values())];
       const seenMoves = new Set<string>();
       for (const move of moves) {
@@ -87,16 +92,17 @@ export class HistoryWatch {
         if (seenMoves.has(key)) continue;
         seenMoves.add(key);
         if (move.newTip !== null && !scanned.includes(move.newTip)) {
-          const range = { head: move.newTip, exclude: scanned };
+          const range = { head: move.newTip, exclude: exclusions(scanned, previous) };
           for await (const change of readHistoryChanges(repo, blobs, range)) await this.options.onChange(change);
           scanned.push(move.newTip);
         }
         const rewrite = await this.rewriteOf(repo, move, [...current.values()]);
         if (rewrite) await this.options.onChange(rewrite);
       }
+      // Only a look that went through moves the tips: a failed one is tried again next time.
+      this.tips = current;
     } finally {
       blobs.close();
-      this.tips = current;
     }
   }
 
@@ -112,6 +118,20 @@ export class HistoryWatch {
     if (lost.length === 0) return null;
     return rewriteChange(ref, oldTip, newTip, lost, this.options.at());
   }
+}
+
+/** Commits excluded from a history read at most, as arguments; past it only branch tips are (see exclusions). */
+const MAX_EXCLUSIONS = 1000;
+
+/**
+ * What a read of new commits leaves out: every tip seen before. With thousands of refs (tags by the
+ * thousand would not fit on git's command line) only HEAD and the branches are, and commits reachable
+ * only from tags may be read again: reported twice rather than not at all.
+ */
+function exclusions(scanned: readonly string[], previous: ReadonlyMap<string, string>): string[] {
+  if (scanned.length <= MAX_EXCLUSIONS) return [...scanned];
+  const heads = [...previous].filter(([ref]) => ref === 'HEAD' || ref.startsWith('refs/heads/')).map(([, sha]) => sha);
+  return [...new Set(heads)].slice(0, MAX_EXCLUSIONS);
 }
 
 /** A ref moving from one commit to another; null for a ref that did not exist or no longer does. */

@@ -1,5 +1,5 @@
 import { lstat, readdir, realpath } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { Change } from '../change/change.js';
 import { changeFromVersions } from '../change/from-sides.js';
 import { checkChange } from '../engine/check-change.js';
@@ -99,6 +99,8 @@ export class WatchRun {
   private rescanIncidentIds: string[] = [];
   private readonly retries = new Map<string, number>();
   private pendingRetries = 0;
+  private hasReportedCopyBudget = false;
+  private hasWrittenReady = false;
   private isStopped = false;
   private changesChecked = 0;
   private failure: SelfmodError | null = null;
@@ -126,22 +128,28 @@ export class WatchRun {
    * Errors here are the user's to fix (bad rules, a path that is not a directory) and are thrown.
    */
   async start(): Promise<void> {
+    try {
+      await this.begin();
+    } catch (error) {
+      // A watcher left running would keep the process alive after the error is printed.
+      await this.watcher?.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async begin(): Promise<void> {
     const root = this.options.root;
     const info = await lstat(root).catch(() => null);
     if (!info?.isDirectory()) throw new RepositoryError(`${root}: ${info ? 'not a directory' : 'no such directory'}`);
     const inside = (file: string) => {
       const path = relative(root, file);
-      return path.startsWith('..') || path === '' ? null : path.split(sep).join('/');
+      return path === '' || path === '..' || path.startsWith(`..${sep}`) || isAbsolute(path) ? null : path.split(sep).join('/');
     };
-    const guardedPaths = [this.options.configFile, ...this.options.ruleFiles].flatMap((file) => {
-      const path = file === null ? null : inside(file);
-      return path === null ? [] : [path];
-    });
-    const ruleSet = await assembleRules({ ...this.options, guardedPaths }, null);
+    const ruleSet = await assembleRules({ ...this.options, guardRoot: root }, null);
     this.ruleIndex = new RuleIndex(ruleSet.rules);
     this.rulesLoaded = ruleSet.rules.length;
     this.failOn = this.options.failOn ?? ruleSet.failOn ?? 'low';
-    const ownFiles = this.options.ownFiles.flatMap((file) => inside(file) ?? []);
+    const ownFiles = (await Promise.all(this.options.ownFiles.map(realFile))).flatMap((file) => inside(file) ?? []);
     for (const path of ownFiles) this.warnings.push(`${path} is inside the watched tree, where the agent can reach it; it is not watched`);
     this.isIgnored = compileIgnore({ patterns: this.options.ignore, useDefaults: this.options.useDefaultIgnores, ownFiles });
     if (this.sinks.reportFile) {
@@ -176,7 +184,10 @@ export class WatchRun {
       );
     }
     await this.append({ type: 'ready', root, fileCount: this.snapshot.size, startedAt: this.startedAt.toISOString() });
+    this.hasWrittenReady = true;
+    for (const reason of this.degraded) await this.append({ type: 'degraded', reason });
     isBaselineReady = true;
+    this.noteCopyBudget();
     for (const path of early) this.queue.push(path, 'event');
     this.report?.schedule();
     this.listener.onReady?.({ root, fileCount: this.snapshot.size, isGit: this.history !== null });
@@ -193,7 +204,11 @@ export class WatchRun {
     if (this.rescanTimer) clearTimeout(this.rescanTimer);
     this.rescanTimer = null;
     await this.watcher?.close();
-    if (this.snapshot) await this.rescan('final').catch((error: unknown) => this.problem(`final rescan failed: ${String(error)}`));
+    if (this.snapshot) {
+      // A periodic rescan under way started before the last edits: the final look is a fresh one.
+      await this.rescanning?.catch(() => undefined);
+      await this.fullLook('final').catch((error: unknown) => this.problem(`final rescan failed: ${String(error)}`));
+    }
     // Files caught mid-write have one more look coming; it must land before the log is closed.
     while (this.pendingRetries > 0 || this.queue.pending > 0) {
       await this.queue.idle();
@@ -259,7 +274,7 @@ export class WatchRun {
     const snapshot = this.snapshot;
     if (!snapshot) return;
     if (isRefPath(path)) {
-      await this.history?.check();
+      await this.checkHistory();
       return;
     }
     if (this.isIgnored(path, false)) return;
@@ -281,7 +296,7 @@ export class WatchRun {
     this.retries.delete(path);
     if (isSameState(before, state)) {
       // Same content; keep the newer stamp so the next rescan can skip it.
-      snapshot.set(path, state);
+      if (state) snapshot.refresh(path, state);
       return;
     }
     const at = new Date().toISOString();
@@ -291,6 +306,7 @@ export class WatchRun {
       origin: { kind: 'live', at },
     });
     snapshot.set(path, state);
+    this.noteCopyBudget();
     const incidents = await this.check(change);
     if (reason === 'rescan') {
       this.unannounced.push(path);
@@ -335,6 +351,22 @@ export class WatchRun {
     }
   }
 
+  /** Looks at git's refs; a look that fails leaves commits unread, so the watch says it is degraded. */
+  private async checkHistory(): Promise<void> {
+    try {
+      await this.history?.check();
+    } catch (error) {
+      this.markDegraded(`git history could not be read (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); new commits may be unscanned until a later look succeeds`);
+    }
+  }
+
+  /** Says once, as a degradation, that text copies no longer fit (diffs of some files are lost). */
+  private noteCopyBudget(): void {
+    if (!this.snapshot?.budget.hasRunOut || this.hasReportedCopyBudget) return;
+    this.hasReportedCopyBudget = true;
+    this.markDegraded('text copies reached --copy-limit: edits of files without a copy are compared by digest and reported without their lines');
+  }
+
   /**
    * A file caught in the middle of a write is looked at again shortly instead of being recorded as
    * unreadable, so the change is diffed against the last whole version seen. Gives up (and records
@@ -377,7 +409,8 @@ export class WatchRun {
     if (this.degraded.includes(reason)) return;
     this.degraded.push(reason);
     this.listener.onDegraded?.(reason);
-    void this.append({ type: 'degraded', reason });
+    // The log's first line must be `ready`; a degradation before it is written right after it.
+    if (this.hasWrittenReady) void this.append({ type: 'degraded', reason });
     this.report?.schedule();
   }
 
@@ -441,7 +474,7 @@ export class WatchRun {
       this.queue.push(path, reason);
     }
     await this.queue.idle();
-    await this.history?.check().catch((error: unknown) => this.problem(`git history: ${error instanceof Error ? error.message : String(error)}`));
+    await this.checkHistory();
     if (reason === 'final') return;
     this.rescans++;
     // A change the rescan found counts as missed only if no event named it around that time.
@@ -473,6 +506,14 @@ function briefFileChange(path: string, at: string): Change {
     after: { path, mode: '100644', bytes: null, sha256: null, size: null, unreadableReason: 'created and removed before it could be read' },
     origin: { kind: 'live', at },
   });
+}
+
+/** A file's path with symlinks resolved; for one that does not exist yet, its directory's. */
+async function realFile(file: string): Promise<string> {
+  const real = await realpath(file).catch(() => null);
+  if (real) return real;
+  const directory = await realpath(dirname(file)).catch(() => dirname(file));
+  return join(directory, basename(file));
 }
 
 /** Whether `root` is the top of a git repository (history is watched only then). */
