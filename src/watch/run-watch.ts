@@ -30,6 +30,10 @@ const CHANGING = 'changed while being read';
 const WRITE_RETRY_MS = 25;
 const MAX_WRITE_RETRIES = 40;
 
+/** Files larger than this are looked at in their own lane, at most LARGE_FILE_LANES at a time. */
+const LARGE_FILE_BYTES = 64 * 1024 * 1024;
+const LARGE_FILE_LANES = 2;
+
 /** A change a rescan finds counts as missed by the events when none named its path this recently. */
 const EVENT_GRACE_MS = 2_000;
 
@@ -85,6 +89,7 @@ export class WatchRun {
   private readonly lastHintAt = new Map<string, number>();
   private readonly scopeCache = new ScopeCache();
   private readonly queue: PathQueue<Reason>;
+  private readonly largeQueue: PathQueue<Reason>;
   private ruleIndex: RuleIndex | null = null;
   private rulesLoaded = 0;
   private snapshot: TreeSnapshot | null = null;
@@ -110,12 +115,22 @@ export class WatchRun {
     this.options = options;
     this.sinks = sinks;
     this.listener = listener;
-    this.queue = new PathQueue<Reason>(
-      (path, reason) => this.reconcile(path, reason),
-      (path, error) => this.problem(`${path}: ${error instanceof Error ? error.message : String(error)}`),
-      // A path an event named while a rescan had it queued was announced: it was not missed.
-      (waiting, next) => (waiting === 'event' || next === 'event' ? 'event' : waiting),
-    );
+    const onError = (path: string, error: unknown) => this.problem(`${path}: ${error instanceof Error ? error.message : String(error)}`);
+    // A path an event named while a rescan had it queued was announced: it was not missed.
+    const merge = (waiting: Reason, next: Reason): Reason => (waiting === 'event' || next === 'event' ? 'event' : waiting);
+    this.queue = new PathQueue<Reason>((path, reason) => this.reconcile(path, reason, false), onError, merge);
+    // Large files are hashed in a lane of their own, so a few huge (or sparse) files cannot hold
+    // every slot while a small edit waits, and is reverted, behind them.
+    this.largeQueue = new PathQueue<Reason>((path, reason) => this.reconcile(path, reason, true), onError, merge, LARGE_FILE_LANES);
+  }
+
+  /** Resolves once neither lane has work and no file caught mid-write waits for another look. */
+  private async settle(): Promise<void> {
+    while (this.pendingRetries > 0 || this.queue.pending > 0 || this.largeQueue.pending > 0) {
+      await this.queue.idle();
+      await this.largeQueue.idle();
+      if (this.pendingRetries > 0) await new Promise((resolve) => setTimeout(resolve, WRITE_RETRY_MS));
+    }
   }
 
   /** Calls back on every incident, after it is on disk; for --kill-on. */
@@ -210,10 +225,7 @@ export class WatchRun {
       await this.fullLook('final').catch((error: unknown) => this.problem(`final rescan failed: ${String(error)}`));
     }
     // Files caught mid-write have one more look coming; it must land before the log is closed.
-    while (this.pendingRetries > 0 || this.queue.pending > 0) {
-      await this.queue.idle();
-      if (this.pendingRetries > 0) await new Promise((resolve) => setTimeout(resolve, WRITE_RETRY_MS));
-    }
+    await this.settle();
     const header = this.header();
     const stopped: WatchEvent = {
       type: 'stopped',
@@ -270,7 +282,7 @@ export class WatchRun {
   }
 
   /** Looks at one path again and turns any difference from the last state seen into a change. */
-  private async reconcile(path: string, reason: Reason): Promise<void> {
+  private async reconcile(path: string, reason: Reason, isLargeLane: boolean): Promise<void> {
     const snapshot = this.snapshot;
     if (!snapshot) return;
     if (isRefPath(path)) {
@@ -280,6 +292,10 @@ export class WatchRun {
     if (this.isIgnored(path, false)) return;
     const root = this.options.root;
     const info = await lstat(join(root, path)).catch(() => null);
+    if (!isLargeLane && info?.isFile() && info.size > LARGE_FILE_BYTES) {
+      this.largeQueue.push(path, reason);
+      return;
+    }
     if (info?.isDirectory() || (!info && snapshot.hasDirectory(path))) {
       if (path !== '' && this.isIgnored(path, true)) return;
       await this.reconcileDirectory(path, info !== null, reason);
@@ -473,7 +489,7 @@ export class WatchRun {
       if (stamp !== null && (await statStamp(root, path)) === stamp) continue;
       this.queue.push(path, reason);
     }
-    await this.queue.idle();
+    await this.settle();
     await this.checkHistory();
     if (reason === 'final') return;
     this.rescans++;
