@@ -5,7 +5,7 @@ import { compileIgnore } from '../sources/tree-ignore.js';
 import { TreeSnapshot } from '../sources/tree-snapshot.js';
 import { resolveWatchRoot } from '../watch/run-watch.js';
 import { TOOL_VERSION } from '../version.js';
-import { UsageError } from '../errors.js';
+import { parseMegabytes } from './flag-values.js';
 import type { CommandIo } from './io.js';
 
 export interface SnapshotFlags {
@@ -23,10 +23,7 @@ const MAX_COPY_BYTES = 1024 * 1024;
  * files) so that `selfmod scan [path] --against <manifest>` can later report every change since.
  */
 export async function snapshotCommand(path: string, flags: SnapshotFlags, io: CommandIo): Promise<number> {
-  const megabytes = Number(flags.copyLimit);
-  if (!/^\d+$/.test(flags.copyLimit) || !Number.isSafeInteger(megabytes)) {
-    throw new UsageError(`--copy-limit ${flags.copyLimit}: expected a whole number of megabytes`);
-  }
+  const copyBudgetBytes = parseMegabytes('--copy-limit', flags.copyLimit);
   const root = await resolveWatchRoot(path);
   const output = resolve(flags.output);
   const relativeOutput = output.startsWith(`${root}/`) ? output.slice(root.length + 1) : null;
@@ -37,7 +34,7 @@ export async function snapshotCommand(path: string, flags: SnapshotFlags, io: Co
     isIgnored,
     warn: (message) => warnings.push(message),
     maxCopyBytes: MAX_COPY_BYTES,
-    copyBudgetBytes: megabytes * 1024 * 1024,
+    copyBudgetBytes,
   });
   const header = {
     format: MANIFEST_FORMAT,

@@ -9,6 +9,7 @@ import { formatIncidentJson } from '../report/write-json.js';
 import { terminalSafe } from '../util/terminal-safe.js';
 import { AgentCommand, shellExitCode, type CommandExit } from '../watch/agent-command.js';
 import { isAtOrAbove, resolveWatchRoot, WatchRun } from '../watch/run-watch.js';
+import { parseMegabytes, parseSeconds } from './flag-values.js';
 import type { CommandIo } from './io.js';
 
 export interface WatchFlags {
@@ -44,8 +45,8 @@ export async function watchCommand(
   io: CommandIo,
   signal: AbortSignal,
 ): Promise<number> {
-  const rescanSeconds = parseSeconds(flags.rescan);
-  const copyBudgetBytes = parseMegabytes(flags.copyLimit) * 1024 * 1024;
+  const rescanSeconds = parseSeconds('--rescan', flags.rescan, 'a number of seconds (0 turns rescans off)');
+  const copyBudgetBytes = parseMegabytes('--copy-limit', flags.copyLimit);
   if (flags.killOn && command.length === 0) throw new UsageError('--kill-on: needs a command to stop (selfmod watch [path] -- <command…>)');
   const webhookUrl = flags.webhook === undefined ? null : parseWebhookUrl(flags.webhook);
   const root = await resolveWatchRoot(path);
@@ -151,18 +152,4 @@ function untilDone(agent: AgentCommand | null, signal: AbortSignal): Promise<Com
 
 function describeExit(exit: CommandExit): string {
   return exit.code !== null ? `code ${exit.code}` : `signal ${exit.signal ?? 'unknown'}`;
-}
-
-function parseSeconds(value: string): number {
-  const seconds = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(seconds)) {
-    throw new UsageError(`--rescan ${value}: expected a number of seconds (0 turns rescans off)`);
-  }
-  return seconds;
-}
-
-function parseMegabytes(value: string): number {
-  const megabytes = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(megabytes)) throw new UsageError(`--copy-limit ${value}: expected a whole number of megabytes`);
-  return megabytes;
 }
