@@ -71,6 +71,8 @@ export interface ReadStateOptions {
   readonly parents: ParentCheck;
   /** Files up to this size come back whole (to diff them now); default MAX_READ_WHOLE_BYTES. */
   readonly keepBytes?: number;
+  /** The state last seen: a weight file whose digest has not changed keeps its summary, not read again. */
+  readonly previous?: FileState | null;
 }
 
 /** A state and the bytes read to make it, which the caller may diff before they are dropped. */
@@ -101,7 +103,11 @@ export async function readFileState(root: string, path: string, options: ReadSta
   if (read.kind === 'unreadable') return { state: { type: 'unreadable', mode: read.mode, reason: read.reason }, bytes: null };
   const isCopied =
     read.bytes !== null && read.size <= options.maxCopyBytes && looksLikeText(path, read.bytes) && options.budget.take(read.size);
-  const weights = await summarizeIfWeights(full, path, read.bytes);
+  const previous = options.previous;
+  const weights =
+    previous?.type === 'file' && previous.weights && previous.sha256 === read.sha256
+      ? previous.weights
+      : await summarizeIfWeights(full, path, read.bytes);
   // The summary comes from a second open: a file swapped in between (a harmless pickle renamed over a
   // malicious one the moment the digest was taken) must not pair one version's digest with another's insides.
   if (weights?.fileSha256 !== undefined && weights.fileSha256 !== read.sha256) {

@@ -303,7 +303,12 @@ export class WatchRun {
     }
     const before = snapshot.get(path) ?? null;
     const parents = new ParentCheck(root);
-    const { state, bytes } = await readFileState(root, path, { maxCopyBytes: this.options.maxCopyBytes, budget: snapshot.budget, parents });
+    const { state, bytes } = await readFileState(root, path, {
+      maxCopyBytes: this.options.maxCopyBytes,
+      budget: snapshot.budget,
+      parents,
+      previous: before,
+    });
     if (before === null && state === null && reason === 'event' && !info && (await isBrieflyPresent(root, path, parents))) {
       await this.check(briefFileChange(path, new Date().toISOString()));
       return;
