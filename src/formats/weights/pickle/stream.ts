@@ -1,7 +1,6 @@
 import type { ByteSource } from '../byte-source.js';
-import { compareText, ProblemLog, type WeightsProblem } from '../problems.js';
-import { scanPickle } from './scan.js';
-import type { TorchTensorRef } from './torch-tensors.js';
+import { compareText, ProblemLog } from '../problems.js';
+import { scanPickle, type PickleScan } from './scan.js';
 
 /**
  * How pickles follow one another in a file:
@@ -13,17 +12,10 @@ import type { TorchTensorRef } from './torch-tensors.js';
  */
 export type PickleLayout = 'single' | 'sequence' | 'torch-legacy';
 
-/** What all the pickles of one stream import and call, merged. */
-export interface PickleStreamScan {
+/** What all the pickles of one stream import and call, merged (the tensor table: the first pickle's). */
+export type PickleStreamScan = Pick<PickleScan, 'globals' | 'unsafeGlobals' | 'calls' | 'torchTensors' | 'isTensorTableTruncated' | 'problems'> & {
   readonly pickleCount: number;
-  readonly globals: string[];
-  readonly unsafeGlobals: string[];
-  readonly calls: string[];
-  /** With `torchTensors`, the first pickle's tensor table (see scanPickle). */
-  readonly torchTensors?: TorchTensorRef[];
-  readonly isTensorTableTruncated?: boolean;
-  readonly problems: WeightsProblem[];
-}
+};
 
 const MAX_SEQUENCE = 10_000;
 const TORCH_LEGACY_PICKLES = 5;
