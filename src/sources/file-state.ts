@@ -119,12 +119,24 @@ export async function readFileState(root: string, path: string, options: ReadSta
       mode: read.mode,
       size: read.size,
       sha256: read.sha256,
-      content: isCopied ? read.bytes : null,
+      content: isCopied && read.bytes ? ownedCopy(read.bytes) : null,
       stamp,
       ...(weights ? { weights } : {}),
     },
     bytes: read.bytes,
   };
+}
+
+/**
+ * A copy to keep, in memory of its own. Reads under 4 KB come out of Node's shared 8 KB allocation
+ * pool, and a kept slice pins the whole slab with the garbage around it: on a tree of small files
+ * the copies cost more than twice the budget they were counted against.
+ */
+function ownedCopy(bytes: Buffer): Buffer {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes;
+  const copy = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(copy);
+  return copy;
 }
 
 /**
