@@ -1,0 +1,176 @@
+import { NO_SCOPES, scopeIndexFromChains, type Scope, type ScopeIndex } from './scope-index.js';
+import { decodeSource, splitLines } from './source-lines.js';
+import { countIndent, flowStartIn, opensBlock, readYamlLine, startsBlockScalar, YamlFlowLexer, type YamlLine } from './yaml-line.js';
+
+/**
+ * Indexes the keys of a YAML file by indentation: each line is enclosed by the mapping keys above it,
+ * outermost first, and by its own key. In a Hydra config `training:` / `  optim:` / `    lr: 1e-4`,
+ * the third line is enclosed by `training`, `optim` and `lr`.
+ *
+ * - Sequence items nest under the key that holds the sequence, and the keys of an item's mapping
+ *   under that key: `- name: x` under `steps:` is enclosed by `steps` and `name`.
+ * - A block scalar (`|`, `>`) and a flow value or quoted scalar that goes on over several lines
+ *   belong to their key, whatever their lines look like.
+ * - Blank and comment lines are settled as in Python: a blank line belongs to the keys that enclose
+ *   both the code line before it and the one after it; a comment also belongs to the keys of the next
+ *   code line that it is indented under, or to those of the line before into whose block it is indented.
+ * - A document marker (`---`, `...`) starts again from no keys.
+ *
+ * A line-based reader, not a YAML parser: flow mappings are not looked into, and malformed input
+ * degrades. It never throws.
+ */
+export function findYamlScopes(source: string | Buffer): ScopeIndex {
+  const builder = new YamlChainBuilder();
+  for (const text of splitLines(decodeSource(source))) builder.addLine(text);
+  return scopeIndexFromChains(builder.finish());
+}
+
+/** A key whose block the current line may still be inside. */
+interface OpenKey {
+  readonly column: number;
+  /** Its value is the block below it (nothing after the colon), so a sequence may start at its column. */
+  readonly opensBlock: boolean;
+  /** This key and every key enclosing it. */
+  readonly chain: readonly Scope[];
+}
+
+const BLANK = -1;
+const DOCUMENT_MARKER = /^(?:---|\.\.\.)(?:\s|$)/;
+
+class YamlChainBuilder {
+  private readonly chains: (readonly Scope[])[] = [];
+  private stack: OpenKey[] = [];
+  /** The keys open at the last code line, for settling the blank and comment lines after it. */
+  private previousStack: readonly OpenKey[] = [];
+  private readonly pendingLines: number[] = [];
+  private readonly pendingIndents: number[] = [];
+  /** A block scalar being read: lines indented deeper than `parentColumn` are its content. */
+  private blockScalar: { readonly parentColumn: number; readonly chain: readonly Scope[] } | null = null;
+  /** Blank lines inside a block scalar, which belong to it only if its content goes on after them. */
+  private readonly scalarBlankLines: number[] = [];
+  private readonly flow = new YamlFlowLexer();
+  private flowOwner: { readonly indent: number; readonly chain: readonly Scope[] } | null = null;
+
+  addLine(text: string): void {
+    const lineNumber = this.chains.length + 1;
+    const indent = countIndent(text);
+    const isBlank = indent === text.length;
+    if (this.blockScalar !== null) {
+      if (isBlank) {
+        this.chains.push(NO_SCOPES);
+        this.scalarBlankLines.push(lineNumber);
+        return;
+      }
+      if (indent > this.blockScalar.parentColumn) {
+        for (const line of this.scalarBlankLines) this.chains[line - 1] = this.blockScalar.chain;
+        this.scalarBlankLines.length = 0;
+        this.chains.push(this.blockScalar.chain);
+        return;
+      }
+      for (const line of this.scalarBlankLines) this.addPending(line, BLANK);
+      this.scalarBlankLines.length = 0;
+      this.blockScalar = null;
+    }
+    if (this.flowOwner !== null && this.flow.continues && !isBlank && !this.isFlowContinuation(text, indent)) this.flow.abandon();
+    if (this.flowOwner !== null && this.flow.continues) {
+      this.chains.push(this.flowOwner.chain);
+      this.flow.scan(text, 0);
+      return;
+    }
+    if (isBlank || text[indent] === '#') {
+      this.chains.push(NO_SCOPES);
+      this.addPending(lineNumber, isBlank ? BLANK : indent);
+      return;
+    }
+    if (indent === 0 && (DOCUMENT_MARKER.test(text) || text.startsWith('%'))) {
+      this.settlePendingLines([]);
+      this.stack = [];
+      this.previousStack = [];
+      this.chains.push(NO_SCOPES);
+      return;
+    }
+    this.addCodeLine(readYamlLine(text));
+  }
+
+  /** Settles what is still pending (nothing follows) and returns every line's chain. */
+  finish(): (readonly Scope[])[] {
+    for (const line of this.scalarBlankLines) this.addPending(line, BLANK);
+    this.settlePendingLines(null);
+    return this.chains;
+  }
+
+  private addCodeLine(line: YamlLine): void {
+    const lineNumber = this.chains.length + 1;
+    while (this.stack.length > 0) {
+      const top = this.stack[this.stack.length - 1] as OpenKey;
+      // A sequence may sit at its key's own column (`steps:` / `- run: x`): that key stays open.
+      const isStillOpen = top.column < line.indent || (top.column === line.indent && line.isSequenceItem && top.opensBlock);
+      if (isStillOpen) break;
+      this.stack.pop();
+    }
+    this.settlePendingLines(this.stack);
+    if (line.key !== null) {
+      const outer = this.stack[this.stack.length - 1]?.chain ?? NO_SCOPES;
+      const scope: Scope = Object.freeze({ kind: 'key', name: line.key.name, line: lineNumber });
+      this.stack.push({ column: line.key.column, opensBlock: opensBlock(line.value), chain: Object.freeze([...outer, scope]) });
+    }
+    const chain = this.stack[this.stack.length - 1]?.chain ?? NO_SCOPES;
+    this.chains.push(chain);
+    this.previousStack = [...this.stack];
+    if (startsBlockScalar(line.value)) {
+      this.blockScalar = { parentColumn: line.key?.column ?? line.dashColumn, chain };
+      return;
+    }
+    const flowStart = flowStartIn(line.value);
+    if (flowStart !== -1) {
+      this.flow.scan(line.value, flowStart);
+      if (this.flow.continues) this.flowOwner = { indent: line.indent, chain };
+    }
+  }
+
+  /**
+   * Whether a line can continue an open flow value: it must be indented deeper than the line that
+   * opened it, or close the value at that line's indent. Otherwise the value was never closed, and
+   * it should not take in the rest of the file.
+   */
+  private isFlowContinuation(text: string, indent: number): boolean {
+    const owner = this.flowOwner as { readonly indent: number };
+    if (indent > owner.indent) return true;
+    const first = text[indent];
+    return indent === owner.indent && (first === ']' || first === '}' || first === '"' || first === "'");
+  }
+
+  private addPending(line: number, indent: number): void {
+    this.pendingLines.push(line);
+    this.pendingIndents.push(indent);
+  }
+
+  /**
+   * Gives the blank and comment lines since the last code line their keys, now that the keys open at
+   * the next code line (`next`, before its own key) are known; null at the end of the file.
+   */
+  private settlePendingLines(next: readonly OpenKey[] | null): void {
+    if (this.pendingLines.length === 0) return;
+    const previous = this.previousStack;
+    const following = next ?? [];
+    let shared = 0;
+    while (shared < previous.length && shared < following.length && previous[shared] === following[shared]) shared++;
+    // How many of the previous line's keys a comment may still be indented into; a shallower comment
+    // lowers it for the comments after it.
+    let ceiling = previous.length;
+    for (let index = 0; index < this.pendingLines.length; index++) {
+      const indent = this.pendingIndents[index] as number;
+      let chain = previous[shared - 1]?.chain ?? NO_SCOPES;
+      if (indent !== BLANK) {
+        while (ceiling > 0 && (previous[ceiling - 1] as OpenKey).column >= indent) ceiling--;
+        let under = 0;
+        while (under < following.length && (following[under] as OpenKey).column < indent) under++;
+        if (ceiling > shared) chain = (previous[ceiling - 1] as OpenKey).chain;
+        else chain = following[under - 1]?.chain ?? NO_SCOPES;
+      }
+      this.chains[(this.pendingLines[index] as number) - 1] = chain;
+    }
+    this.pendingLines.length = 0;
+    this.pendingIndents.length = 0;
+  }
+}
