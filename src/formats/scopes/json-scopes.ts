@@ -1,5 +1,5 @@
 import { decodeJsonString, JsonTokenizer, type JsonToken } from './json-tokens.js';
-import { NO_SCOPES, scopeIndexFromChains, type Scope, type ScopeIndex } from './scope-index.js';
+import { chainWith, NO_SCOPES, scopeIndexFromChains, type Scope, type ScopeIndex } from './scope-index.js';
 import { countLines, decodeSource } from './source-lines.js';
 
 /**
@@ -101,7 +101,7 @@ class JsonChainReader {
     const isKey = isInObject && (token.kind === 'string' || token.kind === 'literal') && (this.objectState === 'key' || this.objectState === 'comma');
     if (isKey) {
       const key: Scope = Object.freeze({ kind: 'key', name: decodeJsonString(this.text, token), line: token.line });
-      this.keyChain = Object.freeze([...this.containerChain, key]);
+      this.keyChain = chainWith(this.containerChain, key);
       this.objectState = 'colon';
       return this.keyChain;
     }

@@ -1,3 +1,5 @@
+import { countNewlines } from './source-lines.js';
+
 /**
  * A JSON tokenizer that knows where each token is: the scope finders for JSON files and notebooks
  * need line numbers, which `JSON.parse` does not give. It is lenient the way JSONC and JSON5 files
@@ -123,12 +125,6 @@ export class JsonTokenizer {
     this.position = end;
     return { kind: 'string', start, end, line, endLine: this.line, isUnterminated: true };
   }
-}
-
-function countNewlines(text: string, from: number, to: number): number {
-  let count = 0;
-  for (let index = text.indexOf('\n', from); index !== -1 && index < to; index = text.indexOf('\n', index + 1)) count++;
-  return count;
 }
 
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '0': '\0' };

@@ -21,6 +21,12 @@ export interface ScopeIndex {
   readonly lineCount: number;
 }
 
+/**
+ * Chains are cut after this many scopes, outermost kept. No real file nests deeper, and without a cap
+ * a crafted file nesting 100,000 levels would cost memory growing with the square of its depth.
+ */
+export const MAX_SCOPE_DEPTH = 100;
+
 /** The chain of a line outside every scope; shared, so it is frozen. */
 export const NO_SCOPES: readonly Scope[] = Object.freeze([]);
 
@@ -28,6 +34,11 @@ export const NO_SCOPES: readonly Scope[] = Object.freeze([]);
  * An index over chains already worked out line by line: `chains[n - 1]` encloses line n. Lines past
  * the end of `chains` (up to `lineCount`) are outside every scope.
  */
+/** `outer` with `scope` inside it, or `outer` itself when it is already MAX_SCOPE_DEPTH deep. */
+export function chainWith(outer: readonly Scope[], scope: Scope): readonly Scope[] {
+  return outer.length >= MAX_SCOPE_DEPTH ? outer : Object.freeze([...outer, scope]);
+}
+
 export function scopeIndexFromChains(chains: readonly (readonly Scope[])[], lineCount: number = chains.length): ScopeIndex {
   return {
     lineCount,

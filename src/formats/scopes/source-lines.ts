@@ -34,3 +34,11 @@ export function countLines(text: string): number {
   for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1)) count++;
   return count;
 }
+
+/** How many `\n` are in `text` from `from` (inclusive) to `to` (exclusive); reads no further than `to`. */
+export function countNewlines(text: string, from: number, to: number): number {
+  let count = 0;
+  const end = Math.min(to, text.length);
+  for (let index = Math.max(from, 0); index < end; index++) if (text.charCodeAt(index) === 0x0a) count++;
+  return count;
+}

@@ -1,4 +1,4 @@
-import { NO_SCOPES, scopeIndexFromChains, type Scope, type ScopeIndex } from './scope-index.js';
+import { MAX_SCOPE_DEPTH, NO_SCOPES, scopeIndexFromChains, type Scope, type ScopeIndex } from './scope-index.js';
 import { decodeSource, splitLines } from './source-lines.js';
 
 /**
@@ -65,7 +65,8 @@ const STRAY_HEADER = /^\[\[?(?!(?:true|false|inf|nan)\]\s*(?:[,#]|$))[A-Za-z_][\
 const BARE_KEY = /[^\s.=[\]"'#]+/y;
 
 function chainOf(outer: readonly Scope[], keys: readonly string[], line: number): readonly Scope[] {
-  return Object.freeze([...outer, ...keys.map((name): Scope => Object.freeze({ kind: 'key', name, line }))]);
+  const scopes = keys.slice(0, Math.max(0, MAX_SCOPE_DEPTH - outer.length)).map((name): Scope => Object.freeze({ kind: 'key', name, line }));
+  return Object.freeze([...outer, ...scopes]);
 }
 
 function skipSpace(text: string, from: number): number {

@@ -1,4 +1,4 @@
-import { NO_SCOPES, scopeIndexFromChains, type Scope, type ScopeIndex } from './scope-index.js';
+import { chainWith, NO_SCOPES, scopeIndexFromChains, type Scope, type ScopeIndex } from './scope-index.js';
 import { decodeSource, splitLines } from './source-lines.js';
 import { countIndent, flowStartIn, opensBlock, readYamlLine, startsBlockScalar, YamlFlowLexer, type YamlLine } from './yaml-line.js';
 
@@ -112,7 +112,7 @@ class YamlChainBuilder {
     if (line.key !== null) {
       const outer = this.stack[this.stack.length - 1]?.chain ?? NO_SCOPES;
       const scope: Scope = Object.freeze({ kind: 'key', name: line.key.name, line: lineNumber });
-      this.stack.push({ column: line.key.column, opensBlock: opensBlock(line.value), chain: Object.freeze([...outer, scope]) });
+      this.stack.push({ column: line.key.column, opensBlock: opensBlock(line.value), chain: chainWith(outer, scope) });
     }
     const chain = this.stack[this.stack.length - 1]?.chain ?? NO_SCOPES;
     this.chains.push(chain);
