@@ -1,6 +1,6 @@
 import { JavaScriptShapes } from './javascript-shapes.js';
 import { LITERAL, NAME, PUNCTUATION, tokenizeJavaScript, type JavaScriptTokens } from './javascript-tokens.js';
-import type { Scope, ScopeIndex, ScopeKind } from './scope-index.js';
+import { MAX_TOKENIZED_LENGTH, type Scope, type ScopeIndex, type ScopeKind } from './scope-index.js';
 import { scopeIndexFromRanges, type ScopeRange } from './scope-ranges.js';
 import { countLines, decodeSource } from './source-lines.js';
 
@@ -20,11 +20,12 @@ import { countLines, decodeSource } from './source-lines.js';
  * declarator of `const a = () => 1, b = () => 2`.
  *
  * A single pass over tokens, not a parser: type annotations are skipped by their brackets, and
- * malformed input degrades (an unclosed body runs to the end of the file). It never throws.
+ * malformed input degrades (an unclosed body runs to the end of the file). It never throws. A source
+ * over MAX_TOKENIZED_LENGTH (16 MiB) gets no scopes.
  */
 export function findJavaScriptScopes(source: string | Buffer): ScopeIndex {
   const text = decodeSource(source);
-  const ranges = new ScopeCollector(tokenizeJavaScript(text)).collect();
+  const ranges = text.length > MAX_TOKENIZED_LENGTH ? [] : new ScopeCollector(tokenizeJavaScript(text)).collect();
   return scopeIndexFromRanges(ranges, countLines(text));
 }
 

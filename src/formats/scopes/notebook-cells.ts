@@ -25,7 +25,7 @@ export interface NotebookCode {
  * Returns null when the source is not a parsable notebook.
  */
 export function readNotebookCode(source: string | Buffer): NotebookCode | null {
-  return readNotebook(source)?.code ?? null;
+  return readNotebook(decodeSource(source))?.code ?? null;
 }
 
 /**
@@ -35,8 +35,9 @@ export function readNotebookCode(source: string | Buffer): NotebookCode | null {
  * line of a file that is not a parsable notebook, are outside every scope.
  */
 export function findNotebookScopes(source: string | Buffer): ScopeIndex {
-  const notebook = readNotebook(source);
-  if (notebook === null) return { lineCount: countLines(decodeSource(source)), scopesAt: () => NO_SCOPES };
+  const text = decodeSource(source);
+  const notebook = readNotebook(text);
+  if (notebook === null) return { lineCount: countLines(text), scopesAt: () => NO_SCOPES };
   const { code, cells, lineCount } = notebook;
   const indexes = new Map<CellLines, PythonScopeIndex>();
   const mapped = new WeakMap<readonly CodeScope[], readonly Scope[]>();
@@ -80,8 +81,7 @@ interface Notebook {
   readonly lineCount: number;
 }
 
-function readNotebook(source: string | Buffer): Notebook | null {
-  const text = decodeSource(source);
+function readNotebook(text: string): Notebook | null {
   const sources = readCodeCellSources(text);
   if (sources === null) return null;
   const lineCount = countLines(text);

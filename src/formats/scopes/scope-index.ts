@@ -27,6 +27,13 @@ export interface ScopeIndex {
  */
 export const MAX_SCOPE_DEPTH = 100;
 
+/**
+ * Sources longer than this are not tokenized (JavaScript, shell): their lines get no scopes. A file
+ * that large is generated or bundled, not code anyone edits by hand, and its tokens would cost
+ * several times its size in memory.
+ */
+export const MAX_TOKENIZED_LENGTH = 16 * 1024 * 1024;
+
 /** The chain of a line outside every scope; shared, so it is frozen. */
 export const NO_SCOPES: readonly Scope[] = Object.freeze([]);
 

@@ -1,4 +1,4 @@
-import type { Scope, ScopeIndex } from './scope-index.js';
+import { MAX_TOKENIZED_LENGTH, type Scope, type ScopeIndex } from './scope-index.js';
 import { scopeIndexFromRanges, type ScopeRange } from './scope-ranges.js';
 import { countLines, decodeSource } from './source-lines.js';
 import { tokenizeShell, type ShellToken } from './shell-tokens.js';
@@ -10,11 +10,11 @@ import { tokenizeShell, type ShellToken } from './shell-tokens.js';
  * may start on the line after the header. A function owns the lines from its header to the brace or
  * parenthesis that closes its body. Braces and parentheses inside quotes, expansions, comments and
  * here-documents are not counted. Malformed input degrades: an unclosed body runs to the end of the
- * file. It never throws.
+ * file. It never throws. A source over MAX_TOKENIZED_LENGTH (16 MiB) gets no scopes.
  */
 export function findShellScopes(source: string | Buffer): ScopeIndex {
   const text = decodeSource(source);
-  const ranges = collectFunctions(tokenizeShell(text));
+  const ranges = text.length > MAX_TOKENIZED_LENGTH ? [] : collectFunctions(tokenizeShell(text));
   return scopeIndexFromRanges(ranges, countLines(text));
 }
 

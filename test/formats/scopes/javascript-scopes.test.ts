@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findJavaScriptScopes } from '../../../src/formats/scopes/javascript-scopes.js';
+import { MAX_SCOPE_DEPTH, MAX_TOKENIZED_LENGTH } from '../../../src/formats/scopes/scope-index.js';
 import { expectScopes, MALFORMED_SAMPLES, namesByLine } from './expect-scopes.js';
 
 describe('findJavaScriptScopes: a TRL-style trainer in TypeScript', () => {
@@ -261,6 +262,20 @@ describe('findJavaScriptScopes: line ends and malformed input', () => {
       ['  if (x) {', 'broken'],
       ['function after() {}', 'broken.after'],
     ]);
+  });
+
+  it('keeps the outermost 100 scopes of a chain nested deeper', () => {
+    const index = findJavaScriptScopes('function f() {\n'.repeat(1000));
+    expect(index.scopesAt(1000)).toHaveLength(MAX_SCOPE_DEPTH);
+    expect(index.scopesAt(1000)[99]).toEqual({ kind: 'function', name: 'f', line: 100 });
+  });
+
+  it('gives no scopes to a source too large to tokenize, and still counts its lines', () => {
+    const source = 'function f() {}\n'.repeat(Math.ceil((MAX_TOKENIZED_LENGTH + 1) / 16));
+    const index = findJavaScriptScopes(source);
+    expect(index.lineCount).toBe(source.length / 16);
+    expect(index.scopesAt(1)).toEqual([]);
+    expect(findJavaScriptScopes('function f() {}\n'.repeat(1000)).scopesAt(1000)).toEqual([{ kind: 'function', name: 'f', line: 1000 }]);
   });
 
   it('never throws on malformed input', () => {

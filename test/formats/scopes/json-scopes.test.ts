@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findJsonScopes } from '../../../src/formats/scopes/json-scopes.js';
+import { MAX_SCOPE_DEPTH } from '../../../src/formats/scopes/scope-index.js';
 import { expectScopes, MALFORMED_SAMPLES, namesByLine } from './expect-scopes.js';
 
 describe('findJsonScopes: a DeepSpeed config', () => {
@@ -139,6 +140,12 @@ describe('findJsonScopes: line ends and malformed input', () => {
       ['  "c": 3 }}', 'c'],
       ['"d"', ''],
     ]);
+  });
+
+  it('keeps the outermost 100 keys of a chain nested deeper', () => {
+    const index = findJsonScopes('{"a":\n'.repeat(1000));
+    expect(index.scopesAt(1000)).toHaveLength(MAX_SCOPE_DEPTH);
+    expect(index.scopesAt(1000)[0]).toEqual({ kind: 'key', name: 'a', line: 1 });
   });
 
   it('never throws on malformed input', () => {

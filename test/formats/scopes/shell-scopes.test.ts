@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_TOKENIZED_LENGTH } from '../../../src/formats/scopes/scope-index.js';
 import { findShellScopes } from '../../../src/formats/scopes/shell-scopes.js';
 import { expectScopes, MALFORMED_SAMPLES, namesByLine } from './expect-scopes.js';
 
@@ -125,6 +126,13 @@ describe('findShellScopes: line ends and malformed input', () => {
       ['  echo "unterminated', 'broken'],
       ['}', 'broken'],
     ]);
+  });
+
+  it('gives no scopes to a source too large to tokenize, and still counts its lines', () => {
+    const source = 'f() { :; }\n'.repeat(Math.ceil((MAX_TOKENIZED_LENGTH + 1) / 11));
+    const index = findShellScopes(source);
+    expect(index.lineCount).toBe(source.length / 11);
+    expect(index.scopesAt(1)).toEqual([]);
   });
 
   it('never throws on malformed input', () => {
