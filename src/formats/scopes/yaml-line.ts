@@ -81,7 +81,7 @@ function readKey(text: string, from: number): { readonly name: string; readonly 
 }
 
 /** A quoted scalar on one line: its value and where its closing quote ends; null when it does not close. */
-export function readQuoted(text: string, from: number): { readonly value: string; readonly end: number } | null {
+function readQuoted(text: string, from: number): { readonly value: string; readonly end: number } | null {
   const quote = text[from];
   let value = '';
   for (let index = from + 1; index < text.length; index++) {
