@@ -3,6 +3,7 @@ import { renderUnifiedDiff, type RenderedDiff } from '../change/render-diff.js';
 import { makeIncident, MAX_DIFF_BYTES, type Incident } from './incident.js';
 import { MatchContext } from './match-context.js';
 import { mayConcernWeights } from './weights-facts.js';
+import { notebookCodeView } from './notebook-view.js';
 import type { WeightsDiff } from '../formats/weights/index.js';
 import type { ScopeCache } from './scope-cache.js';
 import type { Matcher } from './matchers.js';
@@ -24,7 +25,9 @@ export interface CompiledRule {
  * ScopeCache for all changes of a scan so file versions shared by consecutive commits are parsed once.
  */
 export async function checkChange(change: Change, rules: readonly CompiledRule[], cache?: ScopeCache): Promise<Incident[]> {
-  const context = new MatchContext(change, cache);
+  if (rules.length === 0) return [];
+  // Rules read a notebook's code; the incident's diff stays the file's own.
+  const context = new MatchContext(await notebookCodeView(change), cache);
   const incidents: Incident[] = [];
   let diff: RenderedDiff | null = null;
   for (const rule of rules) {
@@ -38,10 +41,11 @@ export async function checkChange(change: Change, rules: readonly CompiledRule[]
         category: rule.category,
         severity: rule.severity,
         messageTemplate: rule.message,
-        change,
+        change: context.change,
         lines: result.lines === null ? null : sortInDiffOrder(context, result.lines),
         allChangedLines: context.lines,
         scopes: result.scopes,
+        ...(result.covered ? { covered: result.covered } : {}),
         diff,
       }),
     );

@@ -104,7 +104,8 @@ interface PatternReader {
   position: number;
 }
 
-function expandBraces(pattern: string): string[] {
+/** The brace-free globs a pattern stands for, `{a,b}` expanded as a shell does. */
+export function expandBraces(pattern: string): string[] {
   const reader: PatternReader = { pattern, position: 0 };
   return readSequence(reader, 0);
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { BinaryFacts, Change, ChangeKind, DiffLine, LineSide } from '../change/change.js';
 import type { RenderedDiff } from '../change/render-diff.js';
+import { describeCovered } from './protected-paths.js';
 import type { Category, Severity } from './rule.js';
 
 export type IncidentSource =
@@ -62,6 +63,8 @@ export interface IncidentInput {
   readonly lines: readonly DiffLine[] | null;
   readonly allChangedLines: readonly DiffLine[];
   readonly scopes: readonly string[];
+  /** Protected paths the change reaches from outside them, for `{covered}`. */
+  readonly covered?: readonly string[];
   /** The change's diff, rendered once for all the incidents it raises. */
   readonly diff: RenderedDiff;
 }
@@ -77,7 +80,7 @@ export function makeIncident(input: IncidentInput): Incident {
     ruleId: input.ruleId,
     category: input.category,
     severity: input.severity,
-    message: formatMessage(input.messageTemplate, change, input.scopes),
+    message: formatMessage(input.messageTemplate, change, input.scopes, input.covered ?? []),
     file: change.file,
     previousFile: change.previousFile,
     change: change.kind,
@@ -134,12 +137,13 @@ function fingerprint(ruleId: string, change: Change, source: IncidentSource, evi
   return hash.digest('hex').slice(0, 16);
 }
 
-const PLACEHOLDER = /\{(file|previousFile|change|scope)\}/g;
+const PLACEHOLDER = /\{(file|previousFile|change|scope|covered)\}/g;
 
-/** Fills `{file}`, `{previousFile}`, `{change}` and `{scope}` in a rule's message. */
-export function formatMessage(template: string, change: Change, scopes: readonly string[]): string {
+/** Fills `{file}`, `{previousFile}`, `{change}`, `{scope}` and `{covered}` in a rule's message. */
+export function formatMessage(template: string, change: Change, scopes: readonly string[], covered: readonly string[] = []): string {
   return template.replace(PLACEHOLDER, (_, name: string) => {
     if (name === 'file') return change.file;
+    if (name === 'covered') return covered.length > 0 ? describeCovered(covered) : '(none)';
     if (name === 'previousFile') return change.previousFile ?? change.file;
     if (name === 'change') return change.kind;
     return scopes.length > 0 ? scopes.join('.') : '(file level)';

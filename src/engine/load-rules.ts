@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { RuleFileError } from '../errors.js';
 import type { CompiledRule } from './check-change.js';
 import { compileMatcher, PatternError } from './matchers.js';
+import { ProtectedPaths } from './protected-paths.js';
 import type { RuleDefinition, Severity } from './rule.js';
 import ruleSchema from './rule.schema.json' with { type: 'json' };
 import { assertMatchesSchema } from './schema-validation.js';
@@ -114,12 +115,15 @@ export function compileRules(
   rules: readonly RuleDefinition[],
   severityOverrides: ReadonlyMap<string, Severity> = new Map(),
 ): CompiledRule[] {
+  let protection: ProtectedPaths | null = null;
+  // Built on first use: most changes never reach a rule that asks what the others protect.
+  const environment = { protection: () => (protection ??= ProtectedPaths.fromRules(rules)) };
   return rules.map((rule) => ({
     id: rule.id,
     category: rule.category,
     severity: severityOverrides.get(rule.id) ?? rule.severity,
     message: rule.message,
     match: rule.match,
-    matcher: compileMatcher(rule.match, ['match']),
+    matcher: compileMatcher(rule.match, ['match'], environment),
   }));
 }

@@ -1,11 +1,12 @@
 import { changedLines, type Change, type DiffLine } from '../change/change.js';
 import type { PythonScopeIndex } from '../formats/python-scopes.js';
+import { scopeLanguageOf, type ScopeLanguage } from '../formats/scopes/index.js';
+import type { ScopeIndex } from '../formats/scopes/scope-index.js';
 import type { WeightsDiff } from '../formats/weights/index.js';
 import { describeWeights } from './weights-facts.js';
-import type { LineDelta } from './declared-names.js';
+import type { DeclaredName, LineDelta } from './declared-names.js';
 import { ScopeCache, type ScopedFile } from './scope-cache.js';
 
-const PYTHON_FILE = /\.pyi?$/;
 
 /**
  * What matchers share while one change is checked: its changed lines, and scope indexes that are
@@ -19,6 +20,10 @@ export class MatchContext {
   private removedLines: readonly DiffLine[] | null = null;
   private weightsDiff: Promise<WeightsDiff | null> | null = null;
   private addedLines: readonly DiffLine[] | null = null;
+  private oldIndex: Promise<ScopeIndex | null> | null = null;
+  private newIndex: Promise<ScopeIndex | null> | null = null;
+  /** The language whose scopes this change's lines can be attributed to, or null. */
+  readonly scopeLanguage: ScopeLanguage | null;
 
   private readonly cache: ScopeCache;
 
@@ -26,6 +31,7 @@ export class MatchContext {
     this.change = change;
     this.lines = changedLines(change);
     this.cache = cache;
+    this.scopeLanguage = scopeLanguageOf(change.file) ?? (change.previousFile === null ? null : scopeLanguageOf(change.previousFile));
   }
 
   /** The changed lines on one side, in diff order (computed once per change). */
@@ -44,9 +50,25 @@ export class MatchContext {
     return this.weightsDiff !== null;
   }
 
-  /** True when the change's language has a scope finder. */
-  get hasScopeSupport(): boolean {
-    return PYTHON_FILE.test(this.change.file) || PYTHON_FILE.test(this.change.previousFile ?? '');
+  /**
+   * The scopes of one side's version, or null when none could match: for Python, a version that
+   * declares no name `mayMatch` accepts is never indexed (most files declare no reward function).
+   */
+  async scopeIndexFor(side: 'removed' | 'added', mayMatch: (name: DeclaredName) => boolean): Promise<Pick<ScopeIndex, 'scopesAt'> | null> {
+    if (this.scopeLanguage === null) return null;
+    if (this.scopeLanguage === 'python') {
+      const file = await this.scopesFor(side);
+      if (!file || !file.declared.some(mayMatch)) return null;
+      return this.indexFor(side, file);
+    }
+    if (side === 'removed') return (this.oldIndex ??= this.loadIndex('removed', this.scopeLanguage));
+    return (this.newIndex ??= this.loadIndex('added', this.scopeLanguage));
+  }
+
+  private loadIndex(side: 'removed' | 'added', language: Exclude<ScopeLanguage, 'python'>): Promise<ScopeIndex | null> {
+    const { content } = this.change;
+    const id = side === 'removed' ? content.oldId : content.newId;
+    return this.cache.otherIndex(id, language, () => (side === 'removed' ? content.readOld() : content.readNew()));
   }
 
   /**

@@ -1,6 +1,10 @@
 import type { ChangeKind, DiffLine } from '../change/change.js';
-import type { CodeScope } from '../formats/python-scopes.js';
-import { compileGlob } from './glob.js';
+import type { Scope, ScopeKind } from '../formats/scopes/scope-index.js';
+import { coversProtectedMatcher } from './covers-protected.js';
+import { compilePathPredicate } from './path-predicate.js';
+import { ProtectedPaths } from './protected-paths.js';
+import { PatternError } from './pattern-error.js';
+export { PatternError } from './pattern-error.js';
 import type { MatchContext } from './match-context.js';
 import type { LinePatternSpec, MatcherSpec, WeightsCondition } from './rule.js';
 import type { WeightsDiff } from '../formats/weights/index.js';
@@ -14,7 +18,17 @@ export interface MatchResult {
   readonly lines: ReadonlySet<DiffLine> | null;
   /** Names of the enclosing scopes that matched, outermost first. */
   readonly scopes: readonly string[];
+  /** Protected paths the change reaches from outside them (see covers-protected.ts). */
+  readonly covered?: readonly string[];
 }
+
+/** What compiled matchers may ask of the whole rule set they belong to. */
+export interface MatcherEnvironment {
+  /** The paths the rule set protects by location; built on first use. */
+  readonly protection: () => ProtectedPaths;
+}
+
+const NO_ENVIRONMENT: MatcherEnvironment = { protection: () => ProtectedPaths.none() };
 
 export interface Matcher {
   /** Relative cost, so `all` can try cheap tests first and stop early. */
@@ -22,25 +36,19 @@ export interface Matcher {
   evaluate(context: MatchContext): Promise<MatchResult> | MatchResult;
 }
 
-/** A pattern in a rule that does not compile; `path` locates it inside the rule's `match`. */
-export class PatternError extends Error {
-  readonly path: ReadonlyArray<string | number>;
-
-  constructor(path: ReadonlyArray<string | number>, message: string) {
-    super(message);
-    this.path = path;
-  }
-}
-
 const NO_SCOPES: readonly string[] = Object.freeze([]);
 const NO_MATCH: MatchResult = { isMatch: false, lines: null, scopes: NO_SCOPES };
 const WHOLE_MATCH: MatchResult = { isMatch: true, lines: null, scopes: NO_SCOPES };
 
 /** Compiles a rule's matcher tree; throws PatternError naming the bad node. */
-export function compileMatcher(spec: MatcherSpec, path: ReadonlyArray<string | number> = []): Matcher {
-  if ('all' in spec) return allOf(spec.all.map((child, i) => compileMatcher(child, [...path, 'all', i])));
-  if ('any' in spec) return anyOf(spec.any.map((child, i) => compileMatcher(child, [...path, 'any', i])));
-  if ('not' in spec) return notOf(compileMatcher(spec.not, [...path, 'not']));
+export function compileMatcher(
+  spec: MatcherSpec,
+  path: ReadonlyArray<string | number> = [],
+  environment: MatcherEnvironment = NO_ENVIRONMENT,
+): Matcher {
+  if ('all' in spec) return allOf(spec.all.map((child, i) => compileMatcher(child, [...path, 'all', i], environment)));
+  if ('any' in spec) return anyOf(spec.any.map((child, i) => compileMatcher(child, [...path, 'any', i], environment)));
+  if ('not' in spec) return notOf(compileMatcher(spec.not, [...path, 'not'], environment));
   if ('path' in spec) return pathMatcher(spec.path, [...path, 'path']);
   if ('change' in spec) return changeKindMatcher(spec.change);
   if ('mode' in spec) return modeMatcher(spec.mode);
@@ -49,6 +57,7 @@ export function compileMatcher(spec: MatcherSpec, path: ReadonlyArray<string | n
   if ('changed' in spec) return lineMatcher(spec.changed, 'either', [...path, 'changed']);
   if ('scope' in spec) return scopeMatcher(spec.scope, [...path, 'scope']);
   if ('weights' in spec) return weightsMatcher(spec.weights);
+  if ('coversProtected' in spec) return coversProtectedMatcher(spec.coversProtected, environment.protection);
   throw new PatternError(path, 'unknown matcher');
 }
 
@@ -56,6 +65,7 @@ export function compileMatcher(spec: MatcherSpec, path: ReadonlyArray<string | n
 interface Gathered {
   lines: Set<DiffLine> | null;
   readonly scopes: string[];
+  readonly covered: string[];
   isWhole: boolean;
   isMatch: boolean;
 }
@@ -93,6 +103,7 @@ function allOf(children: Matcher[]): Matcher {
       return false;
     }
     state.scopes.push(...result.scopes);
+    if (result.covered) state.covered.push(...result.covered);
     if (result.lines === null) return true;
     if (state.lines === null) {
       state.lines = new Set(result.lines);
@@ -103,10 +114,10 @@ function allOf(children: Matcher[]): Matcher {
     return state.isMatch;
   };
   const finish = (state: Gathered): MatchResult =>
-    state.isMatch ? { isMatch: true, lines: state.lines, scopes: unique(state.scopes) } : NO_MATCH;
+    state.isMatch ? { isMatch: true, lines: state.lines, scopes: unique(state.scopes), ...coveredOf(state) } : NO_MATCH;
   return {
     cost: Math.max(0, ...children.map((child) => child.cost)),
-    evaluate: (context) => evaluateInOrder(ordered, context, { lines: null, scopes: [], isWhole: false, isMatch: true }, step, finish),
+    evaluate: (context) => evaluateInOrder(ordered, context, { lines: null, scopes: [], covered: [], isWhole: false, isMatch: true }, step, finish),
   };
 }
 
@@ -116,15 +127,16 @@ function anyOf(children: Matcher[]): Matcher {
     if (!result.isMatch) return true;
     state.isMatch = true;
     state.scopes.push(...result.scopes);
+    if (result.covered) state.covered.push(...result.covered);
     if (result.lines === null) state.isWhole = true;
     else for (const line of result.lines) (state.lines ??= new Set()).add(line);
     return true;
   };
   const finish = (state: Gathered): MatchResult =>
-    state.isMatch ? { isMatch: true, lines: state.isWhole ? null : state.lines, scopes: unique(state.scopes) } : NO_MATCH;
+    state.isMatch ? { isMatch: true, lines: state.isWhole ? null : state.lines, scopes: unique(state.scopes), ...coveredOf(state) } : NO_MATCH;
   return {
     cost: Math.max(0, ...children.map((child) => child.cost)),
-    evaluate: (context) => evaluateInOrder(ordered, context, { lines: null, scopes: [], isWhole: false, isMatch: false }, step, finish),
+    evaluate: (context) => evaluateInOrder(ordered, context, { lines: null, scopes: [], covered: [], isWhole: false, isMatch: false }, step, finish),
   };
 }
 
@@ -136,29 +148,6 @@ function notOf(child: Matcher): Matcher {
       const result = child.evaluate(context);
       return result instanceof Promise ? result.then(invert) : invert(result);
     },
-  };
-}
-
-/** Whether a path is one a `path` node protects, remembered per path. */
-export function compilePathPredicate(
-  spec: readonly string[] | { readonly include: readonly string[]; readonly exclude?: readonly string[] },
-  path: ReadonlyArray<string | number> = [],
-): (file: string) => boolean {
-  const include = Array.isArray(spec) ? (spec as readonly string[]) : (spec as { include: readonly string[] }).include;
-  const exclude = Array.isArray(spec) ? [] : ((spec as { exclude?: readonly string[] }).exclude ?? []);
-  const includePath = Array.isArray(spec) ? path : [...path, 'include'];
-  const includes = include.map((glob, i) => compileGlobAt(glob, [...includePath, i]));
-  const excludes = exclude.map((glob, i) => compileGlobAt(glob, [...path, 'exclude', i]));
-  // A history touches the same few hundred paths thousands of times: remember each answer.
-  const answers = new Map<string, boolean>();
-  return (file: string) => {
-    let answer = answers.get(file);
-    if (answer === undefined) {
-      answer = includes.some((test) => test(file)) && !excludes.some((test) => test(file));
-      if (answers.size >= 50_000) answers.clear();
-      answers.set(file, answer);
-    }
-    return answer;
   };
 }
 
@@ -177,17 +166,6 @@ function pathMatcher(
   };
 }
 
-function compileGlobAt(glob: string, path: ReadonlyArray<string | number>): (file: string) => boolean {
-  if (glob.startsWith('!')) {
-    // In .gitignore this negates; here it would silently match a literal "!", so say so instead.
-    throw new PatternError(path, `glob ${JSON.stringify(glob)} starts with "!": negation is written as path.exclude`);
-  }
-  try {
-    return compileGlob(glob);
-  } catch (error) {
-    throw new PatternError(path, `invalid glob ${JSON.stringify(glob)}: ${(error as Error).message}`);
-  }
-}
 
 function changeKindMatcher(kinds: readonly ChangeKind[]): Matcher {
   const wanted = new Set(kinds);
@@ -289,25 +267,24 @@ function lineMatcher(
 }
 
 function scopeMatcher(
-  spec: string | { readonly name: string; readonly kind?: 'function' | 'class' | 'any'; readonly ignoreCase?: boolean },
+  spec: string | { readonly name: string; readonly kind?: ScopeKind | 'any'; readonly ignoreCase?: boolean },
   path: ReadonlyArray<string | number>,
 ): Matcher {
   const full = typeof spec === 'string' ? { name: spec } : spec;
   const kind = full.kind ?? 'any';
   const name = compileRegex(full.name, full.ignoreCase ? 'iu' : 'u', typeof spec === 'string' ? path : [...path, 'name']);
-  const isWanted = (scope: Pick<CodeScope, 'kind' | 'name'>) => (kind === 'any' || scope.kind === kind) && name.test(scope.name);
+  // `any` is any code scope; a config key is only ever matched by asking for keys.
+  const isWanted = (scope: Pick<Scope, 'kind' | 'name'>) => (kind === 'any' ? scope.kind !== 'key' : scope.kind === kind) && name.test(scope.name);
   return {
     cost: 10,
     async evaluate(context) {
-      if (!context.hasScopeSupport || context.lines.length === 0) return NO_MATCH;
+      if (context.scopeLanguage === null || context.lines.length === 0) return NO_MATCH;
       const lines = new Set<DiffLine>();
       const scopes: string[] = [];
       for (const side of ['removed', 'added'] as const) {
         const sideLines = context.linesOn(side);
         if (sideLines.length === 0) continue;
-        const file = await context.scopesFor(side);
-        if (!file || !file.declared.some(isWanted)) continue;
-        const index = await context.indexFor(side, file);
+        const index = await context.scopeIndexFor(side, isWanted);
         if (!index) continue;
         for (const line of sideLines) {
           const number = side === 'added' ? line.newLine : line.oldLine;
@@ -321,6 +298,10 @@ function scopeMatcher(
       return lines.size > 0 ? { isMatch: true, lines, scopes: unique(scopes) } : NO_MATCH;
     },
   };
+}
+
+function coveredOf(state: Gathered): { covered?: readonly string[] } {
+  return state.covered.length > 0 ? { covered: unique(state.covered).sort() } : {};
 }
 
 function unique(values: readonly string[]): string[] {

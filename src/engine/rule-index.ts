@@ -1,6 +1,6 @@
 import type { Change } from '../change/change.js';
 import type { CompiledRule } from './check-change.js';
-import { compilePathPredicate } from './matchers.js';
+import { compilePathPredicate } from './path-predicate.js';
 import type { MatcherSpec } from './rule.js';
 
 /** A test on a change's paths (new and previous) that a rule must pass before it can match. */

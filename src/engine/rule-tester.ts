@@ -37,12 +37,15 @@ export function exampleToChange(example: RuleExample): Change {
 
 /**
  * Runs each rule's own examples through the real engine: every `flag` example must raise an incident
- * of that rule and every `pass` example must not. A rule without a flag example fails.
+ * of that rule and every `pass` example must not. A rule without a flag example fails. Rules are
+ * tested as one set, so a rule about protected paths sees what the rest of `rules` protect.
  */
 export async function testRuleExamples(rules: readonly RuleDefinition[]): Promise<ExampleOutcome[]> {
   const outcomes: ExampleOutcome[] = [];
-  for (const rule of rules) {
-    const [compiled] = compileRules([rule]);
+  // Compiled together: a rule may ask what the others protect.
+  const compiledRules = compileRules(rules);
+  for (const [ruleIndex, rule] of rules.entries()) {
+    const compiled = compiledRules[ruleIndex];
     if (!compiled) continue;
     const source = `${rule.source.file}:${rule.source.line}`;
     if (rule.examples.flag.length === 0) {

@@ -30,8 +30,15 @@ export type MatcherSpec =
   | { readonly added: string | LinePatternSpec }
   | { readonly removed: string | LinePatternSpec }
   | { readonly changed: string | LinePatternSpec }
-  | { readonly scope: string | { readonly name: string; readonly kind?: 'function' | 'class' | 'any'; readonly ignoreCase?: boolean } }
-  | { readonly weights: readonly WeightsCondition[] };
+  | { readonly scope: string | { readonly name: string; readonly kind?: 'function' | 'class' | 'key' | 'any'; readonly ignoreCase?: boolean } }
+  | { readonly weights: readonly WeightsCondition[] }
+  | { readonly coversProtected: CoverKind };
+
+/**
+ * How a change can reach paths other rules protect without touching them: an ignore pattern that hides
+ * them, an attributes pattern that blinds their diffs, a symlink that points at them.
+ */
+export type CoverKind = 'ignore-pattern' | 'attribute-pattern' | 'symlink-target';
 
 /** What a `weights` matcher can ask of a weight file's change (see rule.schema.json). */
 export type WeightsCondition =

@@ -14,7 +14,7 @@ const compiledById = new Map(compiledRules.map((rule) => [rule.id, rule]));
 
 const SCHEMA_COMMENT = '# yaml-language-server: $schema=../../src/engine/rule.schema.json';
 const PLACEHOLDER = /\{([^}]*)\}/g;
-const KNOWN_PLACEHOLDERS = new Set(['file', 'previousFile', 'change', 'scope']);
+const KNOWN_PLACEHOLDERS = new Set(['file', 'previousFile', 'change', 'scope', 'covered']);
 
 /** Ids of the rules among `candidates` that raise an incident on the change an example describes. */
 async function firingRuleIds(example: RuleExample, candidates: readonly CompiledRule[]): Promise<string[]> {
