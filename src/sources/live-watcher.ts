@@ -1,14 +1,6 @@
-import { lstatSync, type Stats } from 'node:fs';
-import { basename, relative, sep } from 'node:path';
+import { relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-
-function lstatQuietly(path: string): Stats | undefined {
-  try {
-    return lstatSync(path);
-  } catch {
-    return undefined;
-  }
-}
+import { TreeWatch } from './tree-watch.js';
 
 /** Polling interval once native watching has failed (out of inotify watches or descriptors). */
 const POLL_INTERVAL_MS = 500;
@@ -23,15 +15,20 @@ export interface LiveWatcherOptions {
 }
 
 /**
- * Native file-system events as hints, never as the truth: every event (chokidar's and the raw
- * inotify ones under it, which also carry chmod-only and mtime-restoring changes that chokidar drops)
- * just names a path for the caller to look at again. Nothing here filters editor temp files, waits
- * for writes to finish or merges events: those are exactly the things an agent could hide behind.
+ * Native file-system events as hints, never as the truth: every event (including chmod-only and
+ * mtime-restoring changes) just names a path for the caller to look at again. Nothing here filters
+ * editor temp files, waits for writes to finish or merges events: those are exactly the things an
+ * agent could hide behind. Directories are watched natively (TreeWatch); when the kernel runs out
+ * of watches or descriptors, chokidar polls every path instead.
  */
 export class LiveWatcher {
   private readonly root: string;
   private readonly options: LiveWatcherOptions;
-  private watcher: FSWatcher | null = null;
+  private native: TreeWatch | null = null;
+  private poller: FSWatcher | null = null;
+  /** Settles once polling has taken over, after native watching failed. */
+  private fallingBack: Promise<void> | null = null;
+  private stopWaiting: (() => void) | null = null;
   private isPolling = false;
   private isClosed = false;
 
@@ -40,9 +37,18 @@ export class LiveWatcher {
     this.options = options;
   }
 
-  /** Starts watching; resolves once the initial directory walk is done and events flow. */
-  start(): Promise<void> {
-    return this.open(false);
+  /** Starts watching; resolves once every directory is watched (or polling has taken over) and events flow. */
+  async start(): Promise<void> {
+    this.native = new TreeWatch(this.root, {
+      isIgnored: this.options.isIgnored,
+      onHint: (path) => {
+        if (!this.isClosed) this.options.onHint(path);
+      },
+      onTrouble: (reason) => this.options.onTrouble(`file watcher error: ${reason}`),
+      onExhausted: (code) => this.fallBack(code),
+    });
+    await this.native.start();
+    await this.fallingBack;
   }
 
   get polling(): boolean {
@@ -51,45 +57,48 @@ export class LiveWatcher {
 
   async close(): Promise<void> {
     this.isClosed = true;
-    await this.watcher?.close();
+    this.native?.close();
+    this.stopWaiting?.();
+    await this.poller?.close();
   }
 
-  private open(usePolling: boolean): Promise<void> {
-    this.isPolling = usePolling;
-    const watcher = watch(this.root, {
+  private fallBack(code: string): void {
+    if (this.isPolling || this.isClosed) return;
+    this.isPolling = true;
+    this.native = null;
+    this.options.onTrouble(`native file watching failed (${code}: out of inotify watches or file descriptors); falling back to polling every ${POLL_INTERVAL_MS} ms`);
+    this.fallingBack = this.poll();
+  }
+
+  /** Polls every path's own stat through chokidar: the last resort, as it costs a timer per file. */
+  private poll(): Promise<void> {
+    const poller = watch(this.root, {
       persistent: true,
       ignoreInitial: true,
       followSymlinks: false,
       atomic: false,
       awaitWriteFinish: false,
       ignorePermissionErrors: false,
-      usePolling,
+      usePolling: true,
       interval: POLL_INTERVAL_MS,
       binaryInterval: POLL_INTERVAL_MS,
-      // Only directories get a watch of their own: the kernel reports every change to a file in a
-      // watched directory (with its name) through the directory's watch, and one watch per file would
-      // cost chokidar several KB each, hundreds of MB on a large tree. Writes through a hard link
-      // elsewhere or a shared memory map raise no event at all; the rescans find those.
-      ignored: (path: string, stats?: Stats) => {
+      ignored: (path: string) => {
         const relativePath = this.toRelative(path);
         if (relativePath === null || relativePath === '') return false;
-        if (this.options.isIgnored(relativePath)) return true;
-        // Polling looks at each path's own stat, so there every file must be polled.
-        return !usePolling && !(stats ?? lstatQuietly(path))?.isDirectory();
+        return this.options.isIgnored(relativePath);
       },
     });
-    this.watcher = watcher;
-    watcher.on('all', (_event, path) => this.hint(path));
-    watcher.on('raw', (_event, path, details: unknown) => {
-      const watchedPath = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
-      if (typeof watchedPath !== 'string') return;
-      // A directory's watch names the child that changed; only an event without a name concerns
-      // the directory itself (looking at a directory again costs a listing of it).
-      if (path && path !== basename(watchedPath)) this.hint(`${watchedPath}${sep}${path}`);
-      else this.hint(watchedPath);
+    this.poller = poller;
+    poller.on('all', (_event, path) => this.hint(path));
+    poller.on('error', (error: unknown) => {
+      const code = (error as NodeJS.ErrnoException | undefined)?.code;
+      if (!this.isClosed) this.options.onTrouble(`file watcher error: ${code ?? (error instanceof Error ? error.message : String(error))}`);
     });
-    watcher.on('error', (error: unknown) => void this.onError(error));
-    return new Promise((resolve) => watcher.once('ready', () => resolve()));
+    return new Promise((resolve) => {
+      // A watch closed before polling is ready must not leave start() waiting.
+      this.stopWaiting = resolve;
+      poller.once('ready', () => resolve());
+    });
   }
 
   private hint(absolute: string): void {
@@ -103,19 +112,5 @@ export class LiveWatcher {
     // `..hidden/` is a name inside the tree; only `..` itself or `../…` is outside it.
     if (path === '..' || path.startsWith(`..${sep}`)) return null;
     return sep === '/' ? path : path.split(sep).join('/');
-  }
-
-  private async onError(error: unknown): Promise<void> {
-    const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    const message = error instanceof Error ? error.message : String(error);
-    if (this.isClosed) return;
-    if (!this.isPolling && (code === 'ENOSPC' || code === 'EMFILE' || code === 'ENFILE')) {
-      this.options.onTrouble(`native file watching failed (${code}: out of inotify watches or file descriptors); falling back to polling every ${POLL_INTERVAL_MS} ms`);
-      const old = this.watcher;
-      await old?.close();
-      if (!this.isClosed) await this.open(true);
-      return;
-    }
-    this.options.onTrouble(`file watcher error: ${code ?? message}`);
   }
 }
