@@ -166,7 +166,9 @@ export async function statStamp(root: string, path: string): Promise<string | nu
 }
 
 function stampOf(info: BigIntStats): string {
-  return `${info.dev}:${info.ino}:${info.mode}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
+  // join() builds one flat string; a template literal leaves V8 a tree of a dozen pieces (some 450
+  // bytes, not 90), kept for every file of the tree.
+  return [info.dev, info.ino, info.mode, info.size, info.mtimeNs, info.ctimeNs].join(':');
 }
 
 /** Time stamps this close to the read may be followed by a write in the same tick: not trusted. */
