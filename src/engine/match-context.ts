@@ -1,12 +1,16 @@
 import { changedLines, type Change, type DiffLine } from '../change/change.js';
 import type { PythonScopeIndex } from '../formats/python-scopes.js';
 import { scopeLanguageOf, type ScopeLanguage } from '../formats/scopes/index.js';
-import type { ScopeIndex } from '../formats/scopes/scope-index.js';
+import type { Scope, ScopeIndex } from '../formats/scopes/scope-index.js';
 import type { WeightsDiff } from '../formats/weights/index.js';
 import { describeWeights } from './weights-facts.js';
-import type { DeclaredName, LineDelta } from './declared-names.js';
+import type { LineDelta } from './declared-names.js';
+import type { OtherLanguageVersion } from './other-language-scopes.js';
 import { ScopeCache, type ScopedFile } from './scope-cache.js';
 
+
+/** Languages whose scopes are keys; the others have functions and classes. */
+const KEYED_LANGUAGES: ReadonlySet<ScopeLanguage> = new Set(['yaml', 'json', 'toml']);
 
 /**
  * What matchers share while one change is checked: its changed lines, and scope indexes that are
@@ -20,8 +24,8 @@ export class MatchContext {
   private removedLines: readonly DiffLine[] | null = null;
   private weightsDiff: Promise<WeightsDiff | null> | null = null;
   private addedLines: readonly DiffLine[] | null = null;
-  private oldIndex: Promise<ScopeIndex | null> | null = null;
-  private newIndex: Promise<ScopeIndex | null> | null = null;
+  private oldVersion: Promise<OtherLanguageVersion | null> | null = null;
+  private newVersion: Promise<OtherLanguageVersion | null> | null = null;
   /** The language whose scopes this change's lines can be attributed to, or null. */
   readonly scopeLanguage: ScopeLanguage | null;
 
@@ -51,24 +55,31 @@ export class MatchContext {
   }
 
   /**
-   * The scopes of one side's version, or null when none could match: for Python, a version that
-   * declares no name `mayMatch` accepts is never indexed (most files declare no reward function).
+   * The scopes of one side's version, or null when none could match: a config has no code scopes and
+   * code has no keys, and for Python, a version that declares no name `mayMatch` accepts is never
+   * indexed (most files declare no reward function).
    */
-  async scopeIndexFor(side: 'removed' | 'added', mayMatch: (name: DeclaredName) => boolean): Promise<Pick<ScopeIndex, 'scopesAt'> | null> {
-    if (this.scopeLanguage === null) return null;
+  async scopeIndexFor(
+    side: 'removed' | 'added',
+    wanted: 'code' | 'key',
+    mayMatch: (scope: Pick<Scope, 'kind' | 'name'>) => boolean,
+  ): Promise<Pick<ScopeIndex, 'scopesAt'> | null> {
+    if (this.scopeLanguage === null || (wanted === 'key') !== KEYED_LANGUAGES.has(this.scopeLanguage)) return null;
     if (this.scopeLanguage === 'python') {
       const file = await this.scopesFor(side);
       if (!file || !file.declared.some(mayMatch)) return null;
       return this.indexFor(side, file);
     }
-    if (side === 'removed') return (this.oldIndex ??= this.loadIndex('removed', this.scopeLanguage));
-    return (this.newIndex ??= this.loadIndex('added', this.scopeLanguage));
+    const version = await (side === 'removed'
+      ? (this.oldVersion ??= this.loadVersion('removed', this.scopeLanguage))
+      : (this.newVersion ??= this.loadVersion('added', this.scopeLanguage)));
+    return version !== null && version.mayDeclare(mayMatch) ? version.index() : null;
   }
 
-  private loadIndex(side: 'removed' | 'added', language: Exclude<ScopeLanguage, 'python'>): Promise<ScopeIndex | null> {
+  private loadVersion(side: 'removed' | 'added', language: Exclude<ScopeLanguage, 'python'>): Promise<OtherLanguageVersion | null> {
     const { content } = this.change;
     const id = side === 'removed' ? content.oldId : content.newId;
-    return this.cache.otherIndex(id, language, () => (side === 'removed' ? content.readOld() : content.readNew()));
+    return this.cache.others.get(id, language, () => (side === 'removed' ? content.readOld() : content.readNew()));
   }
 
   /**

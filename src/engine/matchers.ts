@@ -284,7 +284,7 @@ function scopeMatcher(
       for (const side of ['removed', 'added'] as const) {
         const sideLines = context.linesOn(side);
         if (sideLines.length === 0) continue;
-        const index = await context.scopeIndexFor(side, isWanted);
+        const index = await context.scopeIndexFor(side, kind === 'key' ? 'key' : 'code', isWanted);
         if (!index) continue;
         for (const line of sideLines) {
           const number = side === 'added' ? line.newLine : line.oldLine;

@@ -1,6 +1,5 @@
 import { findPythonScopes, type PythonScopeIndex } from '../formats/python-scopes.js';
-import { findScopes, type ScopeLanguage } from '../formats/scopes/index.js';
-import type { ScopeIndex } from '../formats/scopes/scope-index.js';
+import { OtherLanguageScopes } from './other-language-scopes.js';
 import { DeclaredNameCounts, declaredNames, type DeclaredName, type LineDelta } from './declared-names.js';
 
 export { declaredNames } from './declared-names.js';
@@ -10,8 +9,6 @@ export { declaredNames } from './declared-names.js';
  * the next one's old version, so a small window catches nearly all reuse, even for large trainers.
  */
 const CAPACITY_BYTES = 24 * 1024 * 1024;
-/** Indexes of other languages kept; they are built whole, and configs and scripts are small. */
-const OTHER_CAPACITY = 64;
 
 /** A file version's scopes: the names it declares (cheap) and the full index (built on first use). */
 export interface ScopedFile {
@@ -44,30 +41,8 @@ interface Entry {
 export class ScopeCache {
   private readonly entries = new Map<string, Entry>();
   private size = 0;
-  private readonly others = new Map<string, Promise<ScopeIndex | null>>();
-
-  /**
-   * The scope index of a file version in a language other than Python, by content id (null: unknown,
-   * not cached), built from the whole version on first use.
-   */
-  otherIndex(id: string | null, language: Exclude<ScopeLanguage, 'python'>, read: ReadBytes): Promise<ScopeIndex | null> {
-    const build = () => read().then((bytes) => (bytes === null ? null : findScopes(language, bytes)));
-    if (id === null) return build();
-    const key = `${language}\0${id}`;
-    const cached = this.others.get(key);
-    if (cached) {
-      this.others.delete(key);
-      this.others.set(key, cached);
-      return cached;
-    }
-    const loading = build().catch((error: unknown) => {
-      if (this.others.get(key) === loading) this.others.delete(key);
-      throw error;
-    });
-    this.others.set(key, loading);
-    if (this.others.size > OTHER_CAPACITY) this.others.delete(this.others.keys().next().value as string);
-    return loading;
-  }
+  /** Versions of files in other languages, whose indexes are built whole. */
+  readonly others = new OtherLanguageScopes();
 
   /** The version with content id `id` (null: unknown, so not cached), read now. */
   get(id: string | null, read: ReadBytes): Promise<ScopedFile | null> {

@@ -25,6 +25,22 @@ export function findYamlScopes(source: string | Buffer): ScopeIndex {
   return scopeIndexFromChains(builder.finish());
 }
 
+/**
+ * Every key name findYamlScopes could give the file, and perhaps a few more: each line that is not
+ * blank or a comment is read as a key line, block scalar and flow lines too. Costs one pass and no
+ * chains, so a caller can tell that no key it wants is in the file before indexing it.
+ */
+export function yamlKeyCandidates(source: string | Buffer): ReadonlySet<string> {
+  const names = new Set<string>();
+  for (const text of splitLines(decodeSource(source))) {
+    const indent = countIndent(text);
+    if (indent >= text.length || text[indent] === '#') continue;
+    const key = readYamlLine(text).key;
+    if (key !== null) names.add(key.name);
+  }
+  return names;
+}
+
 /** A key whose block the current line may still be inside. */
 interface OpenKey {
   readonly column: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findYamlScopes } from '../../../src/formats/scopes/yaml-scopes.js';
+import { findYamlScopes, yamlKeyCandidates } from '../../../src/formats/scopes/yaml-scopes.js';
 import { expectScopes, MALFORMED_SAMPLES, namesByLine } from './expect-scopes.js';
 
 describe('findYamlScopes: a Hydra training config', () => {
@@ -219,5 +219,29 @@ describe('findYamlScopes: documents and line ends', () => {
       const index = findYamlScopes(sample);
       for (let line = 0; line <= index.lineCount + 1; line++) expect(Array.isArray(index.scopesAt(line))).toBe(true);
     }
+  });
+});
+
+describe('yamlKeyCandidates', () => {
+  it('holds every key the index can name, read without building it', () => {
+    const source = [
+      'trainer:',
+      '  optim:',
+      '    lr: 1e-4   # learning rate',
+      'reward_weights:',
+      '  - 1.0',
+      '  - "quoted": 2',
+      'script: |',
+      '  not_a_key: inside a block scalar',
+      '"spaced key": 3',
+      '---',
+      'second: doc',
+    ].join('\n');
+    const candidates = yamlKeyCandidates(source);
+    const index = findYamlScopes(source);
+    for (let line = 1; line <= index.lineCount; line++) {
+      for (const scope of index.scopesAt(line)) expect(candidates.has(scope.name), scope.name).toBe(true);
+    }
+    expect([...candidates]).toEqual(expect.arrayContaining(['trainer', 'optim', 'lr', 'reward_weights', 'spaced key', 'second']));
   });
 });
