@@ -38,7 +38,8 @@ export async function scanScenario(scenario: Scenario): Promise<ScanOutcome> {
     const args = ['scan', repo, '--since', BASE_TAG, '--format', 'json', '--output', reportPath, '--fail-on', 'critical'];
     const { code, stderr } = await runSelfmod(args);
     if (code !== 0 && code !== 1) return { isOk: false, error: `selfmod scan exited with ${code}: ${firstLine(stderr)}` };
-    return readReport(reportPath);
+    // Awaited here, so the folder is still there while the report is read.
+    return await readReport(reportPath);
   } catch (error) {
     return { isOk: false, error: error instanceof Error ? firstLine(error.message) : String(error) };
   } finally {
