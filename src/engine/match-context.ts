@@ -76,10 +76,18 @@ export class MatchContext {
     return version !== null && version.mayDeclare(mayMatch) ? version.index() : null;
   }
 
-  private loadVersion(side: 'removed' | 'added', language: Exclude<ScopeLanguage, 'python'>): Promise<OtherLanguageVersion | null> {
+  /** As loadSide, for other languages: a YAML version's keys follow from the other side's and the diff. */
+  private async loadVersion(side: 'removed' | 'added', language: Exclude<ScopeLanguage, 'python'>): Promise<OtherLanguageVersion | null> {
     const { content } = this.change;
+    const others = this.cache.others;
     const id = side === 'removed' ? content.oldId : content.newId;
-    return this.cache.others.get(id, language, () => (side === 'removed' ? content.readOld() : content.readNew()));
+    const read = side === 'removed' ? () => content.readOld() : () => content.readNew();
+    const cached = others.peek(id, language);
+    if (cached) return cached;
+    const otherPending = (side === 'removed' ? this.newVersion : this.oldVersion) ?? others.peek(side === 'removed' ? content.newId : content.oldId, language);
+    const other = this.isDiffWhole() && otherPending ? await otherPending : null;
+    if (other && !others.peek(id, language)) return others.derive(id, language, read, other, this.deltaTo(side));
+    return others.get(id, language, read);
   }
 
   /**

@@ -26,17 +26,24 @@ export function findYamlScopes(source: string | Buffer): ScopeIndex {
 }
 
 /**
- * Every key name findYamlScopes could give the file, and perhaps a few more: each line that is not
- * blank or a comment is read as a key line, block scalar and flow lines too. Costs one pass and no
- * chains, so a caller can tell that no key it wants is in the file before indexing it.
+ * The key findYamlScopes could give a line, read from that line alone (null: none), for any line
+ * that is not blank or a comment; block scalar and flow lines are read as key lines too. Over every
+ * line of a file this is a superset of the keys its index names, and costs no chains: a caller can
+ * tell that no key it wants is in a file before indexing it, or derive one version's keys from
+ * another's and the lines a diff changes.
  */
-export function yamlKeyCandidates(source: string | Buffer): ReadonlySet<string> {
-  const names = new Set<string>();
+export function yamlKeyOfLine(text: string): string | null {
+  const indent = countIndent(text);
+  if (indent >= text.length || text[indent] === '#') return null;
+  return readYamlLine(text).key?.name ?? null;
+}
+
+/** yamlKeyOfLine of every line of `source`. */
+export function yamlKeyCandidates(source: string | Buffer): string[] {
+  const names: string[] = [];
   for (const text of splitLines(decodeSource(source))) {
-    const indent = countIndent(text);
-    if (indent >= text.length || text[indent] === '#') continue;
-    const key = readYamlLine(text).key;
-    if (key !== null) names.add(key.name);
+    const name = yamlKeyOfLine(text);
+    if (name !== null) names.push(name);
   }
   return names;
 }

@@ -237,7 +237,7 @@ describe('yamlKeyCandidates', () => {
       '---',
       'second: doc',
     ].join('\n');
-    const candidates = yamlKeyCandidates(source);
+    const candidates = new Set(yamlKeyCandidates(source));
     const index = findYamlScopes(source);
     for (let line = 1; line <= index.lineCount; line++) {
       for (const scope of index.scopesAt(line)) expect(candidates.has(scope.name), scope.name).toBe(true);
