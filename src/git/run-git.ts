@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { GitError } from '../errors.js';
-import { splitLines } from '../util/split-lines.js';
+import { splitLineBatches } from '../util/split-lines.js';
 
 /** The environment and directory of one hardened git invocation (see hardening.ts). */
 export interface GitInvocation {
@@ -86,6 +86,18 @@ export async function* streamGitLines(
   args: readonly string[],
   stallTimeoutMs = GIT_STALL_TIMEOUT_MS,
 ): AsyncGenerator<string> {
+  for await (const batch of streamGitLineBatches(invocation, args, stallTimeoutMs)) yield* batch;
+}
+
+/**
+ * As streamGitLines, but yields the lines of each chunk of output together (see splitLineBatches),
+ * for consumers of long outputs such as `git log -p`.
+ */
+export async function* streamGitLineBatches(
+  invocation: GitInvocation,
+  args: readonly string[],
+  stallTimeoutMs = GIT_STALL_TIMEOUT_MS,
+): AsyncGenerator<string[]> {
   const child = spawn('git', [...GLOBAL_FLAGS, ...args], {
     cwd: invocation.cwd,
     env: invocation.env,
@@ -127,7 +139,7 @@ export async function* streamGitLines(
   }
   let isComplete = false;
   try {
-    yield* splitLines(timedChunks());
+    yield* splitLineBatches(timedChunks());
     isComplete = true;
   } finally {
     clearInterval(watchdog);

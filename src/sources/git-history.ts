@@ -8,7 +8,7 @@ import { looksLikeText } from '../formats/text-detect.js';
 import { SelfmodError } from '../errors.js';
 import type { BlobReader } from '../git/blob-reader.js';
 import type { Repository } from '../git/repository.js';
-import { streamGitLines } from '../git/run-git.js';
+import { streamGitLineBatches } from '../git/run-git.js';
 import { logFormat, parseGitLog, type PatchSection, type RawEntry } from './git-log-parser.js';
 import { pathsIntroducedByOctopus } from './octopus-merges.js';
 
@@ -69,7 +69,7 @@ export async function* readHistoryChanges(
   onCommit?: (commit: CommitOrigin) => void,
 ): AsyncGenerator<Change> {
   const marker = `\x1e${randomBytes(12).toString('hex')}`;
-  const lines = streamGitLines(repo.invocation, historyLogArgs(range, marker));
+  const lines = streamGitLineBatches(repo.invocation, historyLogArgs(range, marker));
   for await (const event of parseGitLog(lines, marker)) {
     if (event.kind === 'file') {
       yield await buildCommitChange(event.commit, event.entry, event.sections, blobs);
@@ -84,7 +84,7 @@ export async function* readHistoryChanges(
 async function* readOctopusChanges(repo: Repository, blobs: BlobReader, commit: CommitOrigin, marker: string): AsyncGenerator<Change> {
   const paths = await pathsIntroducedByOctopus(repo, commit.sha, commit.parents);
   if (paths.length === 0) return;
-  const lines = streamGitLines(repo.invocation, historyLogArgs({ head: commit.sha, exclude: [] }, marker, { commit: commit.sha, paths }));
+  const lines = streamGitLineBatches(repo.invocation, historyLogArgs({ head: commit.sha, exclude: [] }, marker, { commit: commit.sha, paths }));
   for await (const event of parseGitLog(lines, marker)) {
     if (event.kind === 'file') yield await buildCommitChange(event.commit, event.entry, event.sections, blobs);
   }

@@ -47,10 +47,11 @@ export function logFormat(marker: string): string {
 }
 
 /**
- * Parses the output of `git log --raw -p` (with logFormat), one file at a time. Memory is bounded by
- * the largest file's diff (and a commit's list of file pairs), not by the commit or the history.
+ * Parses the output of `git log --raw -p` (with logFormat), one file at a time, from its lines in
+ * batches (see streamGitLineBatches). Memory is bounded by the largest file's diff (and a commit's
+ * list of file pairs), not by the commit or the history.
  */
-export async function* parseGitLog(lines: AsyncIterable<string>, marker: string): AsyncGenerator<LogEvent> {
+export async function* parseGitLog(batches: AsyncIterable<readonly string[]>, marker: string): AsyncGenerator<LogEvent> {
   const commitPrefix = `${marker} `;
   let current: {
     commit: CommitOrigin;
@@ -101,87 +102,89 @@ export async function* parseGitLog(lines: AsyncIterable<string>, marker: string)
     current = null;
   }
 
-  for await (const line of lines) {
-    if (hunk && (hunk.oldLeft > 0 || hunk.newLeft > 0)) {
-      const tag = line.charAt(0);
-      const text = line.slice(1);
-      let diffLine: DiffLine;
-      if (tag === '+') {
-        diffLine = { side: 'added', text, oldLine: null, newLine: hunk.newNo++ };
-        hunk.newLeft--;
-      } else if (tag === '-') {
-        diffLine = { side: 'removed', text, oldLine: hunk.oldNo++, newLine: null };
-        hunk.oldLeft--;
-      } else if (tag === '\\') {
+  for await (const batch of batches) {
+    for (const line of batch) {
+      if (hunk && (hunk.oldLeft > 0 || hunk.newLeft > 0)) {
+        const tag = line.charAt(0);
+        const text = line.slice(1);
+        let diffLine: DiffLine;
+        if (tag === '+') {
+          diffLine = { side: 'added', text, oldLine: null, newLine: hunk.newNo++ };
+          hunk.newLeft--;
+        } else if (tag === '-') {
+          diffLine = { side: 'removed', text, oldLine: hunk.oldNo++, newLine: null };
+          hunk.oldLeft--;
+        } else if (tag === '\\') {
+          continue;
+        } else {
+          diffLine = { side: 'context', text, oldLine: hunk.oldNo++, newLine: hunk.newNo++ };
+          hunk.oldLeft--;
+          hunk.newLeft--;
+        }
+        keptBytes += line.length;
+        if (keptBytes <= MAX_HUNK_BYTES_PER_FILE) hunk.lines.push(diffLine);
+        else if (section) section.isTruncated = true;
         continue;
-      } else {
-        diffLine = { side: 'context', text, oldLine: hunk.oldNo++, newLine: hunk.newNo++ };
-        hunk.oldLeft--;
-        hunk.newLeft--;
       }
-      keptBytes += line.length;
-      if (keptBytes <= MAX_HUNK_BYTES_PER_FILE) hunk.lines.push(diffLine);
-      else if (section) section.isTruncated = true;
-      continue;
-    }
-    if (headerLinesLeft > 0) {
-      headerFields.push(line);
-      headerLinesLeft--;
-      if (headerLinesLeft === 0 && current) {
-        const [date = '', author = '', email = '', subject = ''] = headerFields;
-        current.commit = { ...current.commit, date, author, email, subject };
+      if (headerLinesLeft > 0) {
+        headerFields.push(line);
+        headerLinesLeft--;
+        if (headerLinesLeft === 0 && current) {
+          const [date = '', author = '', email = '', subject = ''] = headerFields;
+          current.commit = { ...current.commit, date, author, email, subject };
+        }
+        continue;
       }
-      continue;
-    }
-    if (line.startsWith(commitPrefix)) {
-      yield* finishCommit();
-      const [sha = '', ...parents] = line.slice(commitPrefix.length).split(' ').filter(Boolean);
-      current = {
-        commit: { kind: 'commit', sha, parents, author: '', email: '', date: '', subject: '' },
-        entries: [],
-        next: 0,
-        attached: [],
-        sections: [],
-      };
-      headerFields = [];
-      headerLinesLeft = 4;
-      section = null;
-      hunk = null;
-      continue;
-    }
-    if (!current) continue;
-    if (line.startsWith(':') && !section) {
-      const entry = parseRawEntry(line);
-      if (entry) current.entries.push(entry);
-      continue;
-    }
-    if (line.startsWith('diff --git ') || line.startsWith('diff --cc ') || line.startsWith('diff --combined ')) {
-      // The sections so far are complete: hand over the files they finish before reading more.
-      yield* completeFiles(false);
-      section = { headerLines: [line], hunks: [], isBinary: false, isTruncated: false };
-      current.sections.push(section);
-      hunk = null;
-      keptBytes = 0;
-      continue;
-    }
-    if (!section) continue;
-    const header = line.startsWith('@@ ') ? parseHunkHeader(line) : null;
-    if (header) {
-      const lines: DiffLine[] = [];
-      section.hunks.push({ ...header, lines });
-      hunk = {
-        lines,
-        oldLeft: header.oldLines,
-        newLeft: header.newLines,
-        oldNo: header.oldStart,
-        newNo: header.newStart,
-      };
-      continue;
-    }
-    if (line.startsWith('\\')) continue;
-    if (section.hunks.length === 0) {
-      section.headerLines.push(line);
-      if (line.startsWith('Binary files ') || line === 'GIT binary patch') section.isBinary = true;
+      if (line.startsWith(commitPrefix)) {
+        yield* finishCommit();
+        const [sha = '', ...parents] = line.slice(commitPrefix.length).split(' ').filter(Boolean);
+        current = {
+          commit: { kind: 'commit', sha, parents, author: '', email: '', date: '', subject: '' },
+          entries: [],
+          next: 0,
+          attached: [],
+          sections: [],
+        };
+        headerFields = [];
+        headerLinesLeft = 4;
+        section = null;
+        hunk = null;
+        continue;
+      }
+      if (!current) continue;
+      if (line.startsWith(':') && !section) {
+        const entry = parseRawEntry(line);
+        if (entry) current.entries.push(entry);
+        continue;
+      }
+      if (line.startsWith('diff --git ') || line.startsWith('diff --cc ') || line.startsWith('diff --combined ')) {
+        // The sections so far are complete: hand over the files they finish before reading more.
+        yield* completeFiles(false);
+        section = { headerLines: [line], hunks: [], isBinary: false, isTruncated: false };
+        current.sections.push(section);
+        hunk = null;
+        keptBytes = 0;
+        continue;
+      }
+      if (!section) continue;
+      const header = line.startsWith('@@ ') ? parseHunkHeader(line) : null;
+      if (header) {
+        const lines: DiffLine[] = [];
+        section.hunks.push({ ...header, lines });
+        hunk = {
+          lines,
+          oldLeft: header.oldLines,
+          newLeft: header.newLines,
+          oldNo: header.oldStart,
+          newNo: header.newStart,
+        };
+        continue;
+      }
+      if (line.startsWith('\\')) continue;
+      if (section.hunks.length === 0) {
+        section.headerLines.push(line);
+        if (line.startsWith('Binary files ') || line === 'GIT binary patch') section.isBinary = true;
+      }
     }
   }
   yield* finishCommit();

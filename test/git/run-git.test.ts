@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GitError } from '../../src/errors.js';
 import { BlobReader } from '../../src/git/blob-reader.js';
 import { configOverrides, hardenedEnvironment } from '../../src/git/hardening.js';
-import { runGit, streamGitLines } from '../../src/git/run-git.js';
+import { runGit, streamGitLineBatches, streamGitLines } from '../../src/git/run-git.js';
 import { createTestRepo, type TestRepo } from '../helpers/git-repo.js';
 
 const execFileAsync = promisify(execFile);
@@ -55,6 +55,23 @@ describe('git calls that stop making progress', () => {
       lines.push(line);
     }
     expect(lines).toEqual(['c2', 'c1', 'c0']);
+  });
+});
+
+describe('streamGitLineBatches', () => {
+  it('yields the same lines as streamGitLines, a chunk of output at a time', async () => {
+    repo = await createTestRepo();
+    // Long messages, so the output spans several pipe chunks and lines cross chunk boundaries.
+    for (let i = 0; i < 40; i++) await repo.commitFiles(`c${i} ${'x'.repeat(4000 + i)}`, { 'a.txt': `${i}\n` });
+    const gitDir = join(repo.root, '.git');
+    const invocation = { cwd: gitDir, env: hardenedEnvironment({ gitDir, workTree: null }, configOverrides([])) };
+    const lines: string[] = [];
+    for await (const line of streamGitLines(invocation, ['log', '--format=%s%n%H'])) lines.push(line);
+    const batches: string[][] = [];
+    for await (const batch of streamGitLineBatches(invocation, ['log', '--format=%s%n%H'])) batches.push(batch);
+    expect(lines).toHaveLength(80);
+    expect(batches.flat()).toEqual(lines);
+    expect(batches.every((batch) => batch.length > 0)).toBe(true);
   });
 });
 
