@@ -56,3 +56,54 @@ describe('ProtectedPaths.coveredBy with a pattern that names a protected file it
     expect(paths.coveredBy('notes/todo.txt', '')).toEqual([]);
   });
 });
+
+describe('ProtectedPaths.coveredBy with patterns written to slip past samples', () => {
+  const paths = protectedBy({ path: ['shutdown.sh', 'sitecustomize.py', 'verifiers/', '*reward*.py', '.github/workflows/'] });
+
+  it('reads a pattern in any letter case, as git does on a case-insensitive file system', () => {
+    expect(paths.coveredBy('SHUTDOWN.SH', '')).toEqual(['shutdown.sh']);
+    expect(paths.coveredBy('[Ss]hutdown.*', 'scripts')).toContain('scripts/shutdown.sh');
+  });
+
+  it('tries names protected anywhere in the folders a pattern spells before its last name', () => {
+    expect(paths.coveredBy('scripts/*.sh', '')).toContain('scripts/shutdown.sh');
+    expect(paths.coveredBy('tools/**/*.py', '')).toEqual(expect.arrayContaining(['tools/reward.py', 'tools/sitecustomize.py']));
+  });
+
+  it('completes a trailing wildcard with the protected names its text begins', () => {
+    expect(paths.coveredBy('scripts/shut*', '')).toContain('scripts/shutdown.sh');
+    expect(paths.coveredBy('pkg/site*', '')).toContain('pkg/sitecustomize.py');
+    expect(paths.coveredBy('src/verif*', '')).toContain('src/verifiers/x');
+  });
+
+  it('does not count names protected anywhere inside a folder a pattern takes whole', () => {
+    for (const glob of ['dist/', 'assets/**', 'build/*', '*.log', '.venv/', 'node_modules/']) expect(paths.coveredBy(glob, ''), glob).toEqual([]);
+  });
+
+  it('reaches nothing through `..` or inside `.git`', () => {
+    expect(paths.coveredBy('../shutdown.sh', 'sub')).toEqual([]);
+    expect(paths.coveredBy('a/../shutdown.sh', '')).toEqual([]);
+    expect(protectedBy({ path: ['.git/hooks/'] }).coveredBy('hooks/', '')).toEqual([]);
+  });
+
+  it('reads POSIX classes as git does', async () => {
+    const { parseIgnoreLine } = await import('../../src/formats/git-patterns.js');
+    expect(paths.coveredBy(parseIgnoreLine('[[:alpha:]]hutdown.sh')?.glob ?? '', '')).toEqual(['shutdown.sh']);
+  });
+
+  it('stays quick on a pattern crafted with hundreds of wildcards', () => {
+    const started = performance.now();
+    paths.coveredBy('*/'.repeat(300), '');
+    paths.coveredBy('?'.repeat(5_000), '');
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe('ProtectedPaths.holdsProtected', () => {
+  it('knows the folders that hold paths protected for where they are', () => {
+    const paths = protectedBy({ path: ['.git/hooks/', 'conftest.py'] });
+    expect(paths.holdsProtected('')).toBe(true);
+    expect(paths.holdsProtected('.git')).toBe(true);
+    expect(paths.holdsProtected('lib')).toBe(false);
+  });
+});
