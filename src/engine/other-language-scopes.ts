@@ -1,6 +1,6 @@
 import { findScopes, type ScopeLanguage } from '../formats/scopes/index.js';
 import type { Scope, ScopeIndex } from '../formats/scopes/scope-index.js';
-import { yamlKeyCandidates, yamlKeyOfLine } from '../formats/scopes/yaml-scopes.js';
+import { yamlKeyCandidates, yamlKeysOfLine } from '../formats/scopes/yaml-scopes.js';
 import type { LineDelta } from './declared-names.js';
 
 /**
@@ -17,7 +17,7 @@ type ReadBytes = () => Promise<Buffer | null>;
 type OtherLanguage = Exclude<ScopeLanguage, 'python'>;
 
 /**
- * How many lines of a YAML version name each key (see yamlKeyOfLine). Counting, not listing, is
+ * How many lines of a YAML version name each key (see yamlKeysOfLine). Counting, not listing, is
  * what lets one version's keys follow from another's and the diff between them: a key whose line is
  * removed may still be on another line.
  */
@@ -34,16 +34,15 @@ class KeyCounts {
   derive(delta: LineDelta): KeyCounts | null {
     const counts = new Map(this.counts);
     for (const line of delta.lost) {
-      const name = yamlKeyOfLine(line);
-      if (name === null) continue;
-      const count = counts.get(name) ?? 0;
-      if (count === 0) return null;
-      if (count === 1) counts.delete(name);
-      else counts.set(name, count - 1);
+      for (const name of yamlKeysOfLine(line)) {
+        const count = counts.get(name) ?? 0;
+        if (count === 0) return null;
+        if (count === 1) counts.delete(name);
+        else counts.set(name, count - 1);
+      }
     }
     for (const line of delta.gained) {
-      const name = yamlKeyOfLine(line);
-      if (name !== null) counts.set(name, (counts.get(name) ?? 0) + 1);
+      for (const name of yamlKeysOfLine(line)) counts.set(name, (counts.get(name) ?? 0) + 1);
     }
     return new KeyCounts(counts);
   }

@@ -21,8 +21,43 @@ import { countIndent, flowStartIn, opensBlock, readYamlLine, startsBlockScalar, 
  */
 export function findYamlScopes(source: string | Buffer): ScopeIndex {
   const builder = new YamlChainBuilder();
-  for (const text of splitLines(decodeSource(source))) builder.addLine(text);
-  return scopeIndexFromChains(builder.finish());
+  const physicalLines = splitLines(decodeSource(source));
+  // Where each line's logical lines end in the builder's numbering, when a line holds more than one.
+  let ends: number[] | null = null;
+  for (const [index, text] of physicalLines.entries()) {
+    const logical = logicalLines(text);
+    for (const part of logical) builder.addLine(part);
+    if (logical.length > 1) ends ??= physicalLines.slice(0, index).map((_, before) => before + 1);
+    ends?.push(builder.lineCount);
+  }
+  const chains = builder.finish();
+  if (ends === null) return scopeIndexFromChains(chains);
+  let start = 0;
+  const merged = ends.map((end) => {
+    const chain = unionOf(chains.slice(start, end));
+    start = end;
+    return chain;
+  });
+  return scopeIndexFromChains(merged);
+}
+
+/**
+ * YAML 1.1 readers (PyYAML, and so OmegaConf and Hydra) end a line at a carriage return alone and at
+ * NEL, LS and PS too, where git and this index do not: a config written with them is one line to
+ * git. Its logical lines are read one by one, and the line git sees is enclosed by all their keys.
+ */
+const LOGICAL_LINE_BREAK = /\r|\u0085|\u2028|\u2029/;
+
+function logicalLines(text: string): string[] {
+  return LOGICAL_LINE_BREAK.test(text) ? text.split(LOGICAL_LINE_BREAK) : [text];
+}
+
+/** The scopes of several chains, each once, outer ones first as far as the chains agree. */
+function unionOf(chains: readonly (readonly Scope[])[]): readonly Scope[] {
+  if (chains.length === 1) return chains[0] as readonly Scope[];
+  const scopes = new Set<Scope>();
+  for (const chain of chains) for (const scope of chain) scopes.add(scope);
+  return scopes.size === 0 ? NO_SCOPES : Object.freeze([...scopes]);
 }
 
 /**
@@ -32,19 +67,36 @@ export function findYamlScopes(source: string | Buffer): ScopeIndex {
  * tell that no key it wants is in a file before indexing it, or derive one version's keys from
  * another's and the lines a diff changes.
  */
-export function yamlKeyOfLine(text: string): string | null {
+function yamlKeyOfLine(text: string): string | null {
   const indent = countIndent(text);
   if (indent >= text.length || text[indent] === '#') return null;
   return readYamlLine(text).key?.name ?? null;
 }
 
-/** yamlKeyOfLine of every line of `source`. */
+const BYTE_ORDER_MARK = '\uFEFF';
+
+/**
+ * The keys a line of a file may give the index, however the line was read: from a diff (with CRLF's
+ * carriage return, or the byte order mark of a first line still on it) or from the whole file (without
+ * them), one per logical line (see logicalLines), with and without a leading byte order mark. The same
+ * line gives the same keys either way, so that one version's keys follow from another's and a diff.
+ */
+export function yamlKeysOfLine(text: string): string[] {
+  const line = text.endsWith('\r') ? text.slice(0, -1) : text;
+  const names: string[] = [];
+  for (const part of logicalLines(line)) {
+    for (const variant of part.startsWith(BYTE_ORDER_MARK) ? [part, part.slice(1)] : [part]) {
+      const name = yamlKeyOfLine(variant);
+      if (name !== null && !names.includes(name)) names.push(name);
+    }
+  }
+  return names;
+}
+
+/** yamlKeysOfLine of every line of `source` (a byte order mark left on, as a diff leaves it on its first line). */
 export function yamlKeyCandidates(source: string | Buffer): string[] {
   const names: string[] = [];
-  for (const text of splitLines(decodeSource(source))) {
-    const name = yamlKeyOfLine(text);
-    if (name !== null) names.push(name);
-  }
+  for (const text of splitLines(typeof source === 'string' ? source : source.toString('utf8'))) names.push(...yamlKeysOfLine(text));
   return names;
 }
 
@@ -113,6 +165,11 @@ class YamlChainBuilder {
       return;
     }
     this.addCodeLine(readYamlLine(text));
+  }
+
+  /** Lines added so far. */
+  get lineCount(): number {
+    return this.chains.length;
   }
 
   /** Settles what is still pending (nothing follows) and returns every line's chain. */

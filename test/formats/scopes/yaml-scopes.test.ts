@@ -209,6 +209,15 @@ describe('findYamlScopes: documents and line ends', () => {
     expect(findYamlScopes(Buffer.from('a:\r\n  b: 1\r\n')).scopesAt(2).map((scope) => scope.name)).toEqual(['a', 'b']);
   });
 
+  it('reads a line ended by a carriage return alone, NEL, LS or PS as YAML 1.1 readers do, its git line under all their keys', () => {
+    const index = findYamlScopes('lr: 3\rreward_weights: [1, 0]\u2028trainer:\u0085  max_steps: 5\n');
+    expect(index.lineCount).toBe(1);
+    expect(index.scopesAt(1).map((scope) => scope.name)).toEqual(['lr', 'reward_weights', 'trainer', 'max_steps']);
+    expect(yamlKeyCandidates('lr: 3\rreward_weights: [1, 0]\n')).toEqual(['lr', 'reward_weights']);
+    // A CRLF file keeps one logical line per line.
+    expect(findYamlScopes('a:\r\n  b: 1\r\n').scopesAt(2).map((scope) => scope.name)).toEqual(['a', 'b']);
+  });
+
   it('indexes an empty file as no lines', () => {
     expect(findYamlScopes('').lineCount).toBe(0);
     expect(findYamlScopes(Buffer.alloc(0)).scopesAt(1)).toEqual([]);
