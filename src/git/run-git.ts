@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { GitError } from '../errors.js';
-import { splitLineBatches } from '../util/split-lines.js';
+import { splitLineBatches, type LineBatch } from '../util/split-lines.js';
 
 /** The environment and directory of one hardened git invocation (see hardening.ts). */
 export interface GitInvocation {
@@ -86,18 +86,18 @@ export async function* streamGitLines(
   args: readonly string[],
   stallTimeoutMs = GIT_STALL_TIMEOUT_MS,
 ): AsyncGenerator<string> {
-  for await (const batch of streamGitLineBatches(invocation, args, stallTimeoutMs)) yield* batch;
+  for await (const batch of streamGitLineBatches(invocation, args, stallTimeoutMs)) yield* batch.lines();
 }
 
 /**
- * As streamGitLines, but yields the lines of each chunk of output together (see splitLineBatches),
- * for consumers of long outputs such as `git log -p`.
+ * As streamGitLines, but yields the lines of each chunk of output together, decoded as they are read
+ * (see LineBatch), for consumers of long outputs such as `git log -p`.
  */
 export async function* streamGitLineBatches(
   invocation: GitInvocation,
   args: readonly string[],
   stallTimeoutMs = GIT_STALL_TIMEOUT_MS,
-): AsyncGenerator<string[]> {
+): AsyncGenerator<LineBatch> {
   const child = spawn('git', [...GLOBAL_FLAGS, ...args], {
     cwd: invocation.cwd,
     env: invocation.env,

@@ -1,6 +1,7 @@
 import type { CommitOrigin, DiffLine, Hunk } from '../change/change.js';
 import { unquoteGitPath } from '../formats/git-quoted-path.js';
 import { parseHunkHeader } from '../formats/unified-diff.js';
+import type { LineBatch } from '../util/split-lines.js';
 
 /** One line of `git log --raw`: a file pair as git's diff machinery sees it. */
 export interface RawEntry {
@@ -36,6 +37,9 @@ export type LogEvent =
 export const MAX_HUNK_BYTES_PER_FILE = 64 * 1024 * 1024;
 
 const HEX = /^[0-9a-f]+$/;
+const PLUS = 0x2b;
+const MINUS = 0x2d;
+const BACKSLASH = 0x5c;
 
 /**
  * The `--format` that pairs with parseGitLog. Every commit starts with a line holding a per-run
@@ -51,7 +55,7 @@ export function logFormat(marker: string): string {
  * batches (see streamGitLineBatches). Memory is bounded by the largest file's diff (and a commit's
  * list of file pairs), not by the commit or the history.
  */
-export async function* parseGitLog(batches: AsyncIterable<readonly string[]>, marker: string): AsyncGenerator<LogEvent> {
+export async function* parseGitLog(batches: AsyncIterable<LineBatch>, marker: string): AsyncGenerator<LogEvent> {
   const commitPrefix = `${marker} `;
   let current: {
     commit: CommitOrigin;
@@ -103,29 +107,31 @@ export async function* parseGitLog(batches: AsyncIterable<readonly string[]>, ma
   }
 
   for await (const batch of batches) {
-    for (const line of batch) {
+    for (let index = 0; index < batch.length; index++) {
       if (hunk && (hunk.oldLeft > 0 || hunk.newLeft > 0)) {
-        const tag = line.charAt(0);
-        const text = line.slice(1);
+        // A hunk line's text is decoded without its tag: one string per line rather than two.
+        const tag = batch.firstByte(index);
+        if (tag === BACKSLASH) continue;
+        const text = tag === -1 ? '' : tag < 0x80 ? batch.text(index, 1) : batch.text(index).slice(1);
         let diffLine: DiffLine;
-        if (tag === '+') {
+        if (tag === PLUS) {
           diffLine = { side: 'added', text, oldLine: null, newLine: hunk.newNo++ };
           hunk.newLeft--;
-        } else if (tag === '-') {
+        } else if (tag === MINUS) {
           diffLine = { side: 'removed', text, oldLine: hunk.oldNo++, newLine: null };
           hunk.oldLeft--;
-        } else if (tag === '\\') {
-          continue;
         } else {
           diffLine = { side: 'context', text, oldLine: hunk.oldNo++, newLine: hunk.newNo++ };
           hunk.oldLeft--;
           hunk.newLeft--;
         }
-        keptBytes += line.length;
+        // The line's length in characters, tag included.
+        keptBytes += tag === -1 ? 0 : text.length + 1;
         if (keptBytes <= MAX_HUNK_BYTES_PER_FILE) hunk.lines.push(diffLine);
         else if (section) section.isTruncated = true;
         continue;
       }
+      const line = batch.text(index);
       if (headerLinesLeft > 0) {
         headerFields.push(line);
         headerLinesLeft--;
@@ -170,14 +176,10 @@ export async function* parseGitLog(batches: AsyncIterable<readonly string[]>, ma
       const header = line.startsWith('@@ ') ? parseHunkHeader(line) : null;
       if (header) {
         const lines: DiffLine[] = [];
-        section.hunks.push({ ...header, lines });
-        hunk = {
-          lines,
-          oldLeft: header.oldLines,
-          newLeft: header.newLines,
-          oldNo: header.oldStart,
-          newNo: header.newStart,
-        };
+        // Spelled out: V8 copies a spread object the slow, generic way, and this runs for every hunk.
+        const { oldStart, oldLines, newStart, newLines } = header;
+        section.hunks.push({ oldStart, oldLines, newStart, newLines, header: header.header, lines });
+        hunk = { lines, oldLeft: oldLines, newLeft: newLines, oldNo: oldStart, newNo: newStart };
         continue;
       }
       if (line.startsWith('\\')) continue;

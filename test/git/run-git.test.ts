@@ -68,7 +68,7 @@ describe('streamGitLineBatches', () => {
     const lines: string[] = [];
     for await (const line of streamGitLines(invocation, ['log', '--format=%s%n%H'])) lines.push(line);
     const batches: string[][] = [];
-    for await (const batch of streamGitLineBatches(invocation, ['log', '--format=%s%n%H'])) batches.push(batch);
+    for await (const batch of streamGitLineBatches(invocation, ['log', '--format=%s%n%H'])) batches.push(batch.lines());
     expect(lines).toHaveLength(80);
     expect(batches.flat()).toEqual(lines);
     expect(batches.every((batch) => batch.length > 0)).toBe(true);
