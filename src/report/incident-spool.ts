@@ -3,16 +3,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Incident } from '../engine/incident.js';
 import { SEVERITIES, severityRank, type Category, type Severity } from '../engine/rule.js';
+import { SelfmodError } from '../errors.js';
 import { compareIncidentKeys, incidentSortKey, type IncidentSortKey } from './incident-order.js';
 import { emptyCounts } from './report.js';
 import { formatIncidentJson } from './write-json.js';
 
 /** Size of the write buffer. */
 const PENDING_BYTES = 1 << 20;
+const NEWLINE = 0x0a;
 
 /** Writes all of `bytes` at `position`: writeSync may write less than it was given. */
 function writeAll(fd: number, bytes: Buffer, position: number): void {
   for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, position + done);
+}
+
+/** Reads `length` bytes at `position` into `buffer`: readSync may read less than it was asked. */
+function readAll(fd: number, buffer: Buffer, length: number, position: number): void {
+  for (let done = 0; done < length; ) {
+    const read = readSync(fd, buffer, done, length - done, position + done);
+    if (read === 0) throw new SelfmodError('internal', `the incident spool ends at byte ${position + done}, before an incident it holds`);
+    done += read;
+  }
 }
 
 interface SpoolEntry {
@@ -61,8 +72,8 @@ export class IncidentSpool {
 
   add(incident: Incident): void {
     // Stored as it will be written, so writing the report copies text instead of re-encoding it.
-    const text = `${formatIncidentJson(incident)}\n`;
-    const length = this.append(text);
+    // The newline is appended as a byte: adding it to the text would copy the whole text again.
+    const length = this.append(formatIncidentJson(incident));
     this.entries.push({ key: incidentSortKey(incident), offset: this.size, length: length - 1 });
     this.isSorted = false;
     this.size += length;
@@ -70,19 +81,20 @@ export class IncidentSpool {
     this.byCategory[incident.category]++;
   }
 
-  /** Encodes `text` after the bytes already spooled; returns its length in bytes. */
+  /** Encodes `text` and a newline after the bytes already spooled; returns their length in bytes. */
   private append(text: string): number {
     // A UTF-16 code unit never takes more than 3 bytes in UTF-8, so this much room always suffices.
-    const room = text.length * 3;
+    const room = text.length * 3 + 1;
     if (room > PENDING_BYTES - this.pendingBytes) this.flush();
     if (room > PENDING_BYTES) {
-      const bytes = Buffer.from(text, 'utf8');
+      const bytes = Buffer.from(`${text}\n`, 'utf8');
       writeAll(this.fd, bytes, this.size);
       return bytes.length;
     }
     const length = this.pending.write(text, this.pendingBytes, 'utf8');
-    this.pendingBytes += length;
-    return length;
+    this.pending[this.pendingBytes + length] = NEWLINE;
+    this.pendingBytes += length + 1;
+    return length + 1;
   }
 
   private flush(): void {
@@ -109,10 +121,12 @@ export class IncidentSpool {
   /** The incidents in report order as formatIncidentJson wrote them. */
   *formattedInOrder(): Generator<string> {
     this.flush();
+    // One buffer for all reads, grown to the largest incident: each one only lives until decoded.
+    let buffer = Buffer.allocUnsafe(64 * 1024);
     for (const entry of this.sorted()) {
-      const buffer = Buffer.allocUnsafe(entry.length);
-      readSync(this.fd, buffer, 0, entry.length, entry.offset);
-      yield buffer.toString('utf8');
+      if (entry.length > buffer.length) buffer = Buffer.allocUnsafe(entry.length);
+      readAll(this.fd, buffer, entry.length, entry.offset);
+      yield buffer.toString('utf8', 0, entry.length);
     }
   }
 

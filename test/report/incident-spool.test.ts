@@ -7,7 +7,7 @@ import { exampleToChange } from '../../src/engine/rule-tester.js';
 import { compareIncidents } from '../../src/report/incident-order.js';
 import { IncidentSpool } from '../../src/report/incident-spool.js';
 import { assembleReport, buildReportHeader, emptyCounts } from '../../src/report/report.js';
-import { formatJsonReport, jsonReportChunks } from '../../src/report/write-json.js';
+import { formatJsonReport, jsonReportChunks, jsonReportChunksFromFormatted } from '../../src/report/write-json.js';
 
 function rule(id: string, severity: Severity): RuleDefinition {
   return {
@@ -114,5 +114,29 @@ describe('jsonReportChunks', () => {
     expect(incidentLines.map((line) => JSON.parse(line.trim().replace(/,$/, '')))).toEqual(JSON.parse(JSON.stringify(incidents)));
     const empty = assembleReport(header, []);
     expect(JSON.parse([...jsonReportChunks(header, [])].join(''))).toEqual(JSON.parse(JSON.stringify(empty)));
+  });
+
+  it('gathers many incidents into each chunk, and writes a large one whole', () => {
+    const header = buildReportHeader({
+      version: '1.2.3',
+      target: { root: '/r', mode: 'git', since: null, sinceCommit: null, head: null, shallow: false, history: true, workingTree: false },
+      startedAt: new Date(0),
+      finishedAt: new Date(1000),
+      error: null,
+      warnings: [],
+      commitsScanned: 1,
+      changesChecked: 1,
+      rulesLoaded: 1,
+      total: 2001,
+      ...emptyCounts(),
+    });
+    const formatted = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ id: `i${i}`, text: 'ü'.repeat(i % 50) }));
+    formatted.splice(1000, 0, JSON.stringify({ id: 'large', text: 'x'.repeat(200_000) }));
+    const chunks = [...jsonReportChunksFromFormatted(header, formatted)];
+    expect(chunks.length).toBeLessThan(20);
+    expect(chunks.filter((chunk) => chunk.length > 64 * 1024)).toHaveLength(1);
+    const text = chunks.join('');
+    expect(JSON.parse(text).incidents).toEqual(formatted.map((incident) => JSON.parse(incident)));
+    expect(text.split('\n').filter((line) => line.startsWith('    {'))).toHaveLength(formatted.length);
   });
 });
