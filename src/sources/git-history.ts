@@ -232,6 +232,10 @@ function blobContent(
 ): ContentAccess {
   let newBytes: Promise<Buffer | null> | null = null;
   let oldBytes: Promise<Buffer | null> | null = null;
+  // Held for the old side until it is read, and only that long: the engine's scope cache keeps a
+  // content access long after its change was checked, and kept hunks (the text of every diff line)
+  // were up to a quarter of the live heap late in a long history.
+  let hunksForOld: readonly Hunk[] | null = isBinary || !oldName ? null : hunks;
   const readNew = () => (newBytes ??= isBinary || !newName ? Promise.resolve(null) : blobs.read(newName, MAX_TEXT_BLOB_BYTES));
   const readOld = () =>
     (oldBytes ??= (async () => {
@@ -242,8 +246,10 @@ function blobContent(
         if (bytes !== null) return bytes;
       }
       const current = await readNew();
-      return current === null ? null : Buffer.from(reconstructOldText(current.toString('utf8'), hunks));
-    })());
+      return current === null || hunksForOld === null ? null : Buffer.from(reconstructOldText(current.toString('utf8'), hunksForOld));
+    })().finally(() => {
+      hunksForOld = null;
+    }));
   // A remerge diff's old side is rebuilt from the hunks and has no stored identity.
   const oldId = isBinary || !oldName || oldName.includes(':') ? null : oldName;
   // Weight files are read whole from git, up to a cap: checkpoints of many GB belong in LFS, whose
