@@ -8,10 +8,12 @@ import { countLines, decodeSource } from './source-lines.js';
  * `"stage": 3` inside `"zero_optimization": {` is enclosed by `zero_optimization` and `stage`. Array
  * elements take their array's key, so the keys of the objects in an array nest under it.
  *
- * A line with several tokens takes the chain of its first key or value (or closing bracket), so
- * `{"name": "format"},` in an array is under `name`; a line with none (blank, a comment) takes the
- * keys of the object or array it is inside. Malformed input degrades: a missing
- * comma or colon is read past, an unmatched bracket closes what is open. It never throws.
+ * A line with several keys or values is enclosed by the keys of each of them, so that in a compact or
+ * minified config (`{"model": "x", "safety_checker": {"enabled": false}}`) no key hides behind the
+ * first one on its line; a line with punctuation only takes the keys its punctuation is in, and a
+ * line with no token (blank, a comment) the keys of the object or array it is inside. Malformed input
+ * degrades: a missing comma or colon is read past, an unmatched bracket closes what is open. It never
+ * throws.
  */
 export function findJsonScopes(source: string | Buffer): ScopeIndex {
   const text = decodeSource(source);
@@ -38,6 +40,11 @@ class JsonChainReader {
   private readonly chains: (readonly Scope[])[] = [];
   /** A line whose chain came from punctuation only, so a later key or value on it may still set it. */
   private tentativeLine = 0;
+  /**
+   * The scopes of the keys and values read so far on the last line, when there are several chains;
+   * written to the line's chain once the line is done, so a minified file costs no more than its keys.
+   */
+  private lineScopes: Set<Scope> | null = null;
 
   constructor(text: string) {
     this.text = text;
@@ -49,6 +56,7 @@ class JsonChainReader {
       this.fillUntil(token.line - 1, this.containerChain);
       this.assign(token, this.chainOf(token));
     }
+    this.settleLine();
     this.fillUntil(lineCount, this.containerChain);
     this.chains.length = lineCount;
     return this.chains;
@@ -60,6 +68,7 @@ class JsonChainReader {
 
   /** Gives lines up to `line` that no token has reached the chain `chain`. */
   private fillUntil(line: number, chain: readonly Scope[]): void {
+    if (this.chains.length < line) this.settleLine();
     while (this.chains.length < line) this.chains.push(chain);
   }
 
@@ -68,13 +77,32 @@ class JsonChainReader {
     // in an array is about `name`.
     const isWeak = token.kind === ',' || token.kind === ':' || token.kind === '{' || token.kind === '[';
     if (this.chains.length < token.line) {
+      this.settleLine();
       this.chains.push(chain);
       this.tentativeLine = isWeak ? token.line : 0;
     } else if (this.tentativeLine === token.line && !isWeak) {
       this.chains[token.line - 1] = chain;
       this.tentativeLine = 0;
+    } else if (!isWeak && this.tentativeLine !== token.line && this.chains.length === token.line) {
+      this.addToLine(token.line, chain);
     }
     this.fillUntil(token.endLine, chain);
+  }
+
+  /** Encloses `line` (the last one read) by the scopes of `chain` as well as those it already has. */
+  private addToLine(line: number, chain: readonly Scope[]): void {
+    const current = this.chains[line - 1] as readonly Scope[];
+    if (this.lineScopes === null && current === chain) return;
+    this.lineScopes ??= new Set(current);
+    for (const scope of chain) this.lineScopes.add(scope);
+  }
+
+  /** Writes the scopes gathered for the last line into its chain. */
+  private settleLine(): void {
+    if (this.lineScopes === null) return;
+    const line = this.chains.length;
+    if (this.lineScopes.size > (this.chains[line - 1] as readonly Scope[]).length) this.chains[line - 1] = Object.freeze([...this.lineScopes]);
+    this.lineScopes = null;
   }
 
   /** Reads `token` into the reader's state and returns the chain of the line it starts. */

@@ -20,8 +20,10 @@ export interface ScopeRange {
 
 /**
  * An index over scopes given as ranges that nest (a range that overruns its parent is cut at the
- * parent's end). Each line gets the chain of ranges that cover it; where a range ends on the line
- * another starts, the later one wins, since a line that opens a scope is that scope's header.
+ * parent's end). Each line gets the chain of ranges that cover it; a line where scopes end and others
+ * start (`}, next() {`, two functions on one line, a minified file or one whose lines end in a
+ * carriage return alone, which git reads as one line) gets every scope it holds part of, outer ones
+ * first, so that no function hides behind another on its line.
  */
 export function scopeIndexFromRanges(ranges: readonly ScopeRange[], lineCount: number): ScopeIndex {
   const ordered = [...ranges].sort((a, b) => a.startLine - b.startLine || a.startOffset - b.startOffset);
@@ -38,12 +40,18 @@ export function scopeIndexFromRanges(ranges: readonly ScopeRange[], lineCount: n
       openEnds.pop();
       isChanged = true;
     }
+    /** The ranges open when the line starts, then those that start on it: all it holds part of. */
+    let touched: ScopeRange[] | null = null;
+    let hasClosedOnLine = false;
     for (; next < ordered.length && (ordered[next] as ScopeRange).startLine <= line; next++) {
       const range = ordered[next] as ScopeRange;
       if (range.endLine < line) continue;
+      touched ??= open.slice(0, MAX_SCOPE_DEPTH);
+      touched.push(range);
       while (open.length > 0 && (open[open.length - 1] as ScopeRange).endOffset < range.startOffset) {
         open.pop();
         openEnds.pop();
+        hasClosedOnLine = true;
       }
       open.push(range);
       openEnds.push(Math.min(range.endLine, openEnds[openEnds.length - 1] ?? range.endLine));
@@ -56,7 +64,8 @@ export function scopeIndexFromRanges(ranges: readonly ScopeRange[], lineCount: n
       const isSame = chain.length === depth && (depth === 0 || chain[depth - 1] === open[depth - 1]?.scope);
       if (!isSame) chain = depth === 0 ? NO_SCOPES : Object.freeze(open.slice(0, depth).map((range) => range.scope));
     }
-    chains[line - 1] = chain;
+    // Past the ranges still open, the line holds those that started and ended on it, or were cut off by a later one.
+    chains[line - 1] = touched === null || !hasClosedOnLine ? chain : Object.freeze([...new Set([...touched.map((range) => range.scope), ...chain])]);
   }
   return scopeIndexFromChains(chains, lineCount);
 }

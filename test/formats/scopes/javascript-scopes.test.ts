@@ -286,3 +286,18 @@ describe('findJavaScriptScopes: line ends and malformed input', () => {
     }
   });
 });
+
+describe('findJavaScriptScopes: several scopes on a line', () => {
+  it('encloses a line by every function it holds part of, so none hides behind another', () => {
+    const oneLine = findJavaScriptScopes('function computeReward() { return 1.0 } function helper() { return 2 }\n');
+    expect(oneLine.scopesAt(1).map((scope) => scope.name)).toEqual(['computeReward', 'helper']);
+    // A file whose lines end in a carriage return alone is one line to git.
+    const carriage = findJavaScriptScopes('function computeReward() {\r  return 1;\r}\rfunction other() {\r  return 2;\r}\r');
+    expect(carriage.scopesAt(1).map((scope) => scope.name)).toEqual(['computeReward', 'other']);
+  });
+
+  it('keeps a header line nested under its scopes', () => {
+    const index = findJavaScriptScopes('class A {\n  m() {\n    return 1;\n  }\n}\n');
+    expect(index.scopesAt(2).map((scope) => scope.name)).toEqual(['A', 'm']);
+  });
+});

@@ -17,7 +17,7 @@ describe('findJsonScopes: a DeepSpeed config', () => {
       ['    },', 'zero_optimization.offload_optimizer'],
       ['    "stage3_gather_16bit_weights_on_model_save": true', 'zero_optimization.stage3_gather_16bit_weights_on_model_save'],
       ['  },', 'zero_optimization'],
-      ['  "optimizer": {"type": "AdamW", "params": {"lr": 1e-5}},', 'optimizer'],
+      ['  "optimizer": {"type": "AdamW", "params": {"lr": 1e-5}},', 'optimizer.type.params.lr'],
       ['  "bf16": {', 'bf16'],
       ['    "enabled": "auto"', 'bf16.enabled'],
       ['  }', 'bf16'],
@@ -62,10 +62,10 @@ describe('findJsonScopes: arrays', () => {
     ]);
   });
 
-  it('gives a line that opens an object the chain of the first key on it', () => {
+  it('gives a line that opens an object the keys on it', () => {
     expectScopes(findJsonScopes, [
       ['{"stages": [', 'stages'],
-      ['  {"name": "warmup", "steps": 10},', 'stages.name'],
+      ['  {"name": "warmup", "steps": 10},', 'stages.name.steps'],
       ['  [1, 2],', 'stages'],
       ['  {}', 'stages'],
       [']}', 'stages'],
@@ -103,7 +103,7 @@ describe('findJsonScopes: strings and comments', () => {
       ['       "strict": false */', 'compilerOptions'],
       ['    "strict": true, // keep', 'compilerOptions.strict'],
       ['', 'compilerOptions'],
-      ['    "paths": {"@/*": ["src/*"],},', 'compilerOptions.paths'],
+      ['    "paths": {"@/*": ["src/*"],},', 'compilerOptions.paths.@/*'],
       ['  },', 'compilerOptions'],
       ['}', ''],
     ]);
@@ -153,5 +153,15 @@ describe('findJsonScopes: line ends and malformed input', () => {
       const index = findJsonScopes(sample);
       for (let line = 0; line <= index.lineCount + 1; line++) expect(Array.isArray(index.scopesAt(line))).toBe(true);
     }
+  });
+});
+
+describe('findJsonScopes: several keys on a line', () => {
+  it('encloses a compact or minified line by every key on it, so none hides behind the first', () => {
+    const index = findJsonScopes('{"model": "x", "safety_checker": {"enabled": false}, "lr": 3}\n');
+    expect(index.scopesAt(1).map((scope) => scope.name)).toEqual(['model', 'safety_checker', 'enabled', 'lr']);
+    // Lines a carriage return alone ends are one line to git.
+    const carriage = findJsonScopes('{"lr": 3,\r "reward_weights": [1, 0]}\n');
+    expect(carriage.scopesAt(1).map((scope) => scope.name)).toEqual(['lr', 'reward_weights']);
   });
 });
