@@ -11,8 +11,9 @@ import { countLines, decodeSource } from './source-lines.js';
  * Scopes: `function name`, `async function name`, `function* name` and `class Name` declarations and
  * expressions (`export default` ones are named `default`); class methods, getters, setters, private
  * methods and fields holding functions; object-literal methods and properties holding functions
- * (`name: function`, `name: (…) =>`); and functions or classes assigned to `const`, `let`, `var` or
- * a member (`exports.handler = async (event) => {`), named after what they are assigned to. A scope
+ * (`name: function`, `name: (…) =>`), their keys also written as strings in brackets
+ * (`["computeReward"]() {`); and functions or classes assigned to `const`, `let`, `var` or a member
+ * (`exports.handler = async (event) => {`, `grader["score"] = …`), named after what they are assigned to. A scope
  * owns the lines from its header (`export`, `async`, modifiers and a class's or member's decorators
  * included) to its closing brace; an arrow function with an expression body, the lines of that
  * expression to the end of its statement. Its `line` is where its header starts, decorators aside.
@@ -27,6 +28,15 @@ export function findJavaScriptScopes(source: string | Buffer): ScopeIndex {
   const text = decodeSource(source);
   const ranges = text.length > MAX_TOKENIZED_LENGTH ? [] : new ScopeCollector(tokenizeJavaScript(text)).collect();
   return scopeIndexFromRanges(ranges, countLines(text));
+}
+
+/** The text of a string literal, or of a template literal without substitutions, at `index`; null for any other token. */
+function stringValue(tokens: JavaScriptTokens, index: number): string | null {
+  if (tokens.kindOf(index) !== LITERAL) return null;
+  const text = tokens.textOf(index);
+  const quote = text[0];
+  if (text.length <= 2 || (quote !== '"' && quote !== "'" && quote !== '`') || text[text.length - 1] !== quote) return null;
+  return quote === '`' && text.includes('${') ? null : text.slice(1, -1);
 }
 
 /** What a brace opens, for telling a method (`name() {`) from a call followed by a block. */
@@ -71,6 +81,7 @@ class ScopeCollector {
 
   private onPunctuation(index: number): void {
     const { tokens } = this;
+    if (tokens.is(index, '[') && this.isMemberStart(index)) this.onComputedMember(index);
     if (tokens.is(index, '{')) {
       const frame: Frame = this.classBodies.has(index) ? 'class' : BEFORE_OBJECT.has(tokens.textOf(index - 1)) ? 'object' : 'block';
       this.frames.push({ open: index, frame });
@@ -136,11 +147,23 @@ class ScopeCollector {
     const before = index - 1;
     const isStatementStart = before < 0 || tokens.is(before, ';') || tokens.is(before, '{') || tokens.is(before, '}') || tokens.endLineOf(before) < tokens.lineOf(index);
     if (!isStatementStart || this.currentFrame() !== 'block') return;
+    // `a.b.c` and `a["b"]`: the name is the last part.
     let last = index;
-    while (tokens.is(last + 1, '.') && tokens.kindOf(last + 2) === NAME) last += 2;
+    let name = tokens.textOf(index);
+    for (;;) {
+      if (tokens.is(last + 1, '.') && tokens.kindOf(last + 2) === NAME) {
+        last += 2;
+        name = tokens.textOf(last);
+      } else if (tokens.is(last + 1, '[') && tokens.is(last + 3, ']') && stringValue(tokens, last + 2) !== null) {
+        name = stringValue(tokens, last + 2) as string;
+        last += 3;
+      } else {
+        break;
+      }
+    }
     if (!tokens.is(last + 1, '=')) return;
     const value = this.shapes.functionValueAt(last + 2);
-    if (value !== -1) this.addValueScope(tokens.textOf(last), index, value);
+    if (value !== -1) this.addValueScope(name, index, value);
   }
 
   /** A method (`name(…) {`) or a property or field holding a function, in a class body or object literal. */
@@ -151,9 +174,21 @@ class ScopeCollector {
     while (MEMBER_MODIFIERS.has(tokens.textOf(nameIndex)) && !AFTER_MEMBER_NAME.has(tokens.textOf(nameIndex + 1))) nameIndex++;
     if (tokens.is(nameIndex, '*')) nameIndex++;
     const name = this.memberName(nameIndex);
-    if (name === null) return;
+    if (name !== null) this.onMemberNamed(index, name, nameIndex + 1);
+  }
+
+  /** A member whose key is a string in brackets (`["computeReward"]() {`, `` [`grade`]: () => ``), which is its name. */
+  private onComputedMember(index: number): void {
+    const { tokens } = this;
+    const name = stringValue(tokens, index + 1);
+    if (name !== null && tokens.is(index + 2, ']')) this.onMemberNamed(index, name, index + 3);
+  }
+
+  /** A member named `name` whose header starts at `index`, with what follows its name at `after`. */
+  private onMemberNamed(index: number, name: string, after: number): void {
+    const { tokens } = this;
     const isClass = this.currentFrame() === 'class';
-    let next = nameIndex + 1;
+    let next = after;
     if (tokens.is(next, '?') || tokens.is(next, '!')) next++;
     const decorated = isClass ? this.decoratorsBefore(index) : index;
     const body = this.shapes.bodyAfterParameters(next);
@@ -170,8 +205,7 @@ class ScopeCollector {
     const kind = tokens.kindOf(index);
     const text = kind === -1 ? '' : tokens.textOf(index);
     if (kind === NAME) return NOT_METHOD_NAMES.has(text) && this.currentFrame() !== 'class' ? null : text;
-    if (kind === LITERAL && text.length > 2 && (text.startsWith('"') || text.startsWith("'"))) return text.slice(1, -1);
-    return null;
+    return stringValue(tokens, index);
   }
 
   /** Whether `index` starts a member of the class body or object literal it is directly in. */

@@ -6,9 +6,10 @@ import { tokenizeShell, type ShellToken } from './shell-tokens.js';
 /**
  * Indexes the functions of a shell script or start-up file (bash, zsh, POSIX sh), so an edit can be
  * attributed to a `kill` or `shutdown` function that an agent redefined. Headers: `name() {`,
- * `name () {`, `function name {`, `function name() {`; bodies in `{…}` or in a subshell `(…)`, which
- * may start on the line after the header. A function owns the lines from its header to the brace or
- * parenthesis that closes its body. Braces and parentheses inside quotes, expansions, comments and
+ * `name () {`, `function name {`, `function name() {`; bodies in `{…}`, in a subshell `(…)`, or any
+ * other compound command bash takes for one (`if … fi`, `while … done`, `case … esac`, `[[ … ]]`),
+ * which may start on the line after the header. A function owns the lines from its header to what
+ * closes its body. Braces and parentheses inside quotes, expansions, comments and
  * here-documents are not counted. Malformed input degrades: an unclosed body runs to the end of the
  * file. It never throws. A source over MAX_TOKENIZED_LENGTH (16 MiB) gets no scopes.
  */
@@ -31,6 +32,7 @@ interface OpenGroup {
 function collectFunctions(tokens: readonly ShellToken[]): ScopeRange[] {
   const ranges: ScopeRange[] = [];
   const open: OpenGroup[] = [];
+  const compoundEnds = matchCompoundCommands(tokens);
   /** The function whose body the token at `bodyAt` opens. */
   let pending: { readonly scope: Scope; readonly header: number; readonly bodyAt: number } | null = null;
   const close = (group: OpenGroup, index: number): void => {
@@ -52,7 +54,14 @@ function collectFunctions(tokens: readonly ShellToken[]): ScopeRange[] {
     } else if (token.kind === 'operator' && token.text === ')') {
       closeGroup(open, false, (group) => close(group, index));
     } else if (token.kind === 'word' && token.isCommandStart) {
-      pending = functionHeader(tokens, index) ?? pending;
+      const header = functionHeader(tokens, index);
+      const end = header === null ? undefined : compoundEnds.get(header.bodyAt);
+      if (header !== null && end !== undefined) {
+        const last = tokens[end] as ShellToken;
+        ranges.push({ scope: header.scope, startLine: header.scope.line, endLine: last.line, startOffset: header.header, endOffset: end });
+      } else {
+        pending = header ?? pending;
+      }
     }
   }
   const last = tokens[tokens.length - 1];
@@ -88,9 +97,43 @@ function functionHeader(tokens: readonly ShellToken[], index: number): { readonl
   if (hasParentheses) bodyAt += 2;
   else if (!hasKeyword) return null;
   const body = tokens[bodyAt];
-  const opensBody = body !== undefined && ((body.kind === 'word' && body.isPlain && body.text === '{') || isOperator(body, '('));
+  const opensBody = body !== undefined && ((body.kind === 'word' && body.isPlain && (body.text === '{' || COMPOUND_CLOSERS.has(body.text))) || isOperator(body, '('));
   if (!opensBody) return null;
   return { scope: Object.freeze({ kind: 'function', name: name.text, line: first.line }), header: index, bodyAt };
+}
+
+/** Compound commands other than groups, by the word that opens them and the word that closes them. */
+const COMPOUND_CLOSERS: ReadonlyMap<string, string> = new Map([
+  ['if', 'fi'],
+  ['case', 'esac'],
+  ['while', 'done'],
+  ['until', 'done'],
+  ['for', 'done'],
+  ['select', 'done'],
+  ['[[', ']]'],
+]);
+
+/**
+ * The token that closes each compound command opened by a word at a command's start, in one pass (an
+ * unclosed one runs to the last token). Loops share `done`, so they share a stack.
+ */
+function matchCompoundCommands(tokens: readonly ShellToken[]): Map<number, number> {
+  const ends = new Map<number, number>();
+  const stacks = new Map<string, number[]>();
+  for (const [index, token] of tokens.entries()) {
+    if (token.kind !== 'word' || !token.isPlain) continue;
+    const closer = COMPOUND_CLOSERS.get(token.text);
+    if (closer !== undefined && (token.isCommandStart || token.text === '[[')) {
+      let stack = stacks.get(closer);
+      if (stack === undefined) stacks.set(closer, (stack = []));
+      stack.push(index);
+    } else if (token.text === ']]' || (token.isCommandStart && (token.text === 'fi' || token.text === 'esac' || token.text === 'done'))) {
+      const opener = stacks.get(token.text)?.pop();
+      if (opener !== undefined) ends.set(opener, index);
+    }
+  }
+  for (const stack of stacks.values()) for (const opener of stack) ends.set(opener, tokens.length - 1);
+  return ends;
 }
 
 function isOperator(token: ShellToken | undefined, text: string): boolean {

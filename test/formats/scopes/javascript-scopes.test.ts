@@ -301,3 +301,18 @@ describe('findJavaScriptScopes: several scopes on a line', () => {
     expect(index.scopesAt(2).map((scope) => scope.name)).toEqual(['A', 'm']);
   });
 });
+
+describe('findJavaScriptScopes: names written as strings', () => {
+  it('names methods and properties whose keys are strings in brackets, and members assigned by a string', () => {
+    const index = findJavaScriptScopes(
+      ['const grader = {', '  ["computeReward"]() {', '    return 1;', '  },', '  [`score`]: () => {', '    return 2;', '  },', '};', 'grader["grade"] = function () {', '  return 3;', '};', ''].join('\n'),
+    );
+    expect([2, 3, 5, 6, 9, 10].map((line) => index.scopesAt(line).map((scope) => scope.name).join('.'))).toEqual(['computeReward', 'computeReward', 'score', 'score', 'grade', 'grade']);
+  });
+
+  it('does not name a key computed from anything but a plain string', () => {
+    const index = findJavaScriptScopes('const o = {\n  [`${name}`]() {\n    return 1;\n  },\n  [key]() {\n    return 2;\n  },\n};\n');
+    expect(index.scopesAt(3)).toEqual([]);
+    expect(index.scopesAt(6)).toEqual([]);
+  });
+});

@@ -143,3 +143,16 @@ describe('findShellScopes: line ends and malformed input', () => {
     }
   });
 });
+
+describe('findShellScopes: bodies that are other compound commands', () => {
+  it('reads a body that bash takes as one: if, while, case, [[', () => {
+    const source = ['timeout()', '  if true; then', '    :', '  fi', 'shutdown() while :; do', '  sleep 1', 'done', 'kill() case "$1" in', '  *) : ;;', 'esac', 'echo after', ''].join('\n');
+    expect(namesByLine(findShellScopes(source))).toEqual(['timeout', 'timeout', 'timeout', 'timeout', 'shutdown', 'shutdown', 'shutdown', 'kill', 'kill', 'kill', '']);
+  });
+
+  it('stays linear on many unclosed ones', () => {
+    const started = performance.now();
+    findShellScopes('f() if :; then\n'.repeat(50_000));
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+});
