@@ -50,6 +50,12 @@ describe('coversProtected: ignore-pattern', () => {
     expect(await covered('ignore-pattern', { file: 'rewards/.gitignore', previousFile: 'notes.txt', before: content, after: content })).not.toBeNull();
   });
 
+  it('reads a .gitignore line as selfmod\'s working-tree walk reads it too, which trims tabs and expands braces', async () => {
+    expect(await covered('ignore-pattern', { file: '.gitignore', before: '', after: 'rewards/\t\n' })).not.toBeNull();
+    expect(await covered('ignore-pattern', { file: '.gitignore', before: '', after: '{rewards,cache}/\n' })).not.toBeNull();
+    expect(await covered('ignore-pattern', { file: '.gitignore', before: '', after: '{dist,cache}/\n' })).toBeNull();
+  });
+
   it('reads a pattern in any letter case', async () => {
     expect(await covered('ignore-pattern', { file: '.gitignore', before: '', after: 'REWARDS/\n' })).toEqual(['rewards/x', 'rewards/x.py']);
   });
