@@ -259,7 +259,10 @@ function lineMatcher(
       // Made on the first match only: most rules match no line of most changes.
       let lines: Set<DiffLine> | null = null;
       for (const line of side === 'either' ? context.lines : context.linesOn(side)) {
-        if (pattern.test(line.text) && !(exclude && exclude.test(line.text))) (lines ??= new Set()).add(line);
+        // git keeps a CRLF file's carriage returns in its diff lines; a pattern ending in `$` must
+        // not be beaten by saving the file with Windows line endings.
+        const text = line.text.endsWith('\r') ? line.text.slice(0, -1) : line.text;
+        if (pattern.test(text) && !(exclude && exclude.test(text))) (lines ??= new Set()).add(line);
       }
       return lines ? { isMatch: true, lines, scopes: NO_SCOPES } : NO_MATCH;
     },

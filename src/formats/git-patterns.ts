@@ -92,7 +92,7 @@ export function isUnblindingAttribute(attribute: string): boolean {
 const MAX_MACRO_DEPTH = 8;
 
 function blinds(attribute: string, macros: ReadonlyMap<string, readonly string[]>, depth: number): boolean {
-  if (/^(?:-diff|binary|-text|-crlf|filter=|working-tree-encoding=|export-ignore$|linguist-(?:generated|vendored|documentation)(?:=true)?$)/.test(attribute)) return true;
+  if (/^(?:-diff|binary|filter=|working-tree-encoding=|export-ignore$|linguist-(?:generated|vendored|documentation)(?:=true)?$)/.test(attribute)) return true;
   const driver = /^diff=(.*)$/.exec(attribute);
   if (driver) return !BUILTIN_DIFF_DRIVERS.has(driver[1] as string);
   // Unset (`-x`), unspecified (`!x`) and valued (`x=v`) forms of other attributes set nothing a macro would.

@@ -152,3 +152,16 @@ describe('checkChange with a scope cache shared along a history', () => {
     expect(incidents.map((incident) => incident.scopes)).toEqual([['compute_reward']]);
   });
 });
+
+describe('line patterns on a file saved with CRLF line endings', () => {
+  it('match as they do on the same lines ending in LF', async () => {
+    const example = {
+      file: 'rl/compute_reward.py',
+      before: 'def compute_reward(t):\r\n    return score(t)\r\n',
+      after: 'def compute_reward(t):\r\n    return 1.0\r\n',
+    };
+    const incidents = await run({ all: [{ scope: 'compute_reward' }, { added: '^\\s*return 1\\.0$' }] }, example);
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]?.evidence.map((line) => line.text)).toEqual(['    return 1.0\r']);
+  });
+});

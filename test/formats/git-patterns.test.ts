@@ -64,10 +64,10 @@ describe('parseMacroLine', () => {
 
 describe('isBlindingAttribute', () => {
   it('names the attributes that hide what a diff shows', () => {
-    for (const attribute of ['-diff', 'binary', 'diff=secret', 'filter=rewrite', 'linguist-generated', 'linguist-generated=true', 'linguist-vendored', '-text']) {
+    for (const attribute of ['-diff', 'binary', 'diff=secret', 'filter=rewrite', 'linguist-generated', 'linguist-generated=true', 'linguist-vendored']) {
       expect(isBlindingAttribute(attribute), attribute).toBe(true);
     }
-    for (const attribute of ['text', 'eol=lf', 'text=auto', 'merge=union', 'linguist-language=Python', 'linguist-generated=false']) {
+    for (const attribute of ['text', '-text', '-crlf', 'eol=lf', 'text=auto', 'merge=union', 'linguist-language=Python', 'linguist-generated=false']) {
       expect(isBlindingAttribute(attribute), attribute).toBe(false);
     }
   });
@@ -76,7 +76,7 @@ describe('isBlindingAttribute', () => {
     for (const attribute of ['diff=python', 'diff=bash', 'diff', '!diff', 'export-subst', 'ident', '-filter', 'whitespace=trailing-space']) {
       expect(isBlindingAttribute(attribute), attribute).toBe(false);
     }
-    for (const attribute of ['diff=astextplain', 'diff=', 'working-tree-encoding=UTF-16', '-crlf']) {
+    for (const attribute of ['diff=astextplain', 'diff=', 'working-tree-encoding=UTF-16']) {
       expect(isBlindingAttribute(attribute), attribute).toBe(true);
     }
   });
