@@ -259,14 +259,22 @@ function lineMatcher(
       // Made on the first match only: most rules match no line of most changes.
       let lines: Set<DiffLine> | null = null;
       for (const line of side === 'either' ? context.lines : context.linesOn(side)) {
-        // git keeps a CRLF file's carriage returns in its diff lines; a pattern ending in `$` must
-        // not be beaten by saving the file with Windows line endings.
-        const text = line.text.endsWith('\r') ? line.text.slice(0, -1) : line.text;
-        if (pattern.test(text) && !(exclude && exclude.test(text))) (lines ??= new Set()).add(line);
+        if (matchesSomeLine(line.text, pattern, exclude)) (lines ??= new Set()).add(line);
       }
       return lines ? { isMatch: true, lines, scopes: NO_SCOPES } : NO_MATCH;
     },
   };
+}
+
+/**
+ * Whether `text` (one of git's lines) matches. git keeps a CRLF file's carriage returns, and a file
+ * whose lines end in a lone CR (which Python and YAML read as line ends) is one git line: a pattern
+ * anchored with `^` or `$` must not be beaten by either, so each CR-separated part is tested too.
+ */
+function matchesSomeLine(text: string, pattern: RegExp, exclude: RegExp | null): boolean {
+  const matches = (part: string) => pattern.test(part) && !(exclude && exclude.test(part));
+  if (!text.includes('\r')) return matches(text);
+  return text.split('\r').some((part, index, parts) => (part !== '' || index < parts.length - 1) && matches(part));
 }
 
 function scopeMatcher(

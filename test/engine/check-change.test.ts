@@ -165,3 +165,15 @@ describe('line patterns on a file saved with CRLF line endings', () => {
     expect(incidents[0]?.evidence.map((line) => line.text)).toEqual(['    return 1.0\r']);
   });
 });
+
+describe('line patterns on a file whose lines end in a lone carriage return', () => {
+  it('test each of the lines git sees as one', async () => {
+    const example = {
+      file: 'rl/compute_reward.py',
+      before: 'def compute_reward(t):\r    return score(t)\r',
+      after: 'def compute_reward(t):\r    return 1.0\r',
+    };
+    const incidents = await run({ added: '^\\s*return 1\\.0$' }, example);
+    expect(incidents).toHaveLength(1);
+  });
+});
