@@ -95,6 +95,9 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     // check that fails ends the scan like any other error.
     const inFlight = new Set<Promise<void>>();
     let checkError: { error: unknown } | null = null;
+    // Called when a check ends, to let the next change in. (A Promise.race over every check in
+    // flight, once per change, left a reaction on each of them every time.)
+    let onCheckEnd: (() => void) | null = null;
     const check = async (change: Change) => {
       if (checkError) throw checkError.error;
       if (options.signal?.aborted) {
@@ -102,17 +105,25 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       }
       changesChecked++;
       if (change.isTruncated) warnings.push(`${change.file} (${describeOrigin(change)}): diff lines past the size limit were not checked`);
-      const task = checkChange(change, ruleIndex.rulesFor(change), scopeCache).then(
-        (found) => {
+      const task: Promise<void> = checkChange(change, ruleIndex.rulesFor(change), scopeCache)
+        .then((found) => {
           for (const incident of found) spool.add(incident);
-        },
-        (error: unknown) => {
+        })
+        .catch((error: unknown) => {
           checkError ??= { error };
-        },
-      );
+        })
+        .finally(() => {
+          inFlight.delete(task);
+          const next = onCheckEnd;
+          onCheckEnd = null;
+          next?.();
+        });
       inFlight.add(task);
-      void task.finally(() => inFlight.delete(task));
-      if (inFlight.size >= MAX_CHANGES_IN_FLIGHT) await Promise.race(inFlight);
+      if (inFlight.size >= MAX_CHANGES_IN_FLIGHT) {
+        await new Promise<void>((resolve) => {
+          onCheckEnd = resolve;
+        });
+      }
     };
     const drain = async () => {
       await Promise.all(inFlight);
