@@ -3,6 +3,7 @@ import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuleFileError } from '../errors.js';
 import type { CompiledRule } from './check-change.js';
+import { LinePrefilter } from './line-prefilter.js';
 import { compileMatcher, PatternError } from './matchers.js';
 import { ProtectedPaths } from './protected-paths.js';
 import type { RuleDefinition, Severity } from './rule.js';
@@ -117,7 +118,7 @@ export function compileRules(
 ): CompiledRule[] {
   let protection: ProtectedPaths | null = null;
   // Built on first use: most changes never reach a rule that asks what the others protect.
-  const environment = { protection: () => (protection ??= ProtectedPaths.fromRules(rules)) };
+  const environment = { protection: () => (protection ??= ProtectedPaths.fromRules(rules)), prefilter: new LinePrefilter() };
   return rules.map((rule) => ({
     id: rule.id,
     category: rule.category,
