@@ -1,5 +1,6 @@
 import type { DiffLine } from '../change/change.js';
 import { LiteralScanner } from './literal-scanner.js';
+import type { MatchContext } from './match-context.js';
 import { requiredLiterals } from './required-literals.js';
 
 /**
@@ -9,10 +10,16 @@ import { requiredLiterals } from './required-literals.js';
  * anything but ASCII. Most lines of most changes hold none, and a regular expression that cannot
  * skip ahead (`(?:^|\W)(?:timeout|…)`) costs about as much per line whether it matches or not.
  */
+interface LineLiterals {
+  readonly bySlot: ReadonlyArray<readonly number[] | undefined>;
+  readonly unscanned: readonly number[];
+}
+
+const NONE: readonly number[] = Object.freeze([]);
+
 export class LinePrefilter {
   private readonly literalSets: Array<readonly string[]> = [];
   private scanner: LiteralScanner | null = null;
-  private readonly masks = new WeakMap<readonly DiffLine[], Uint32Array>();
 
   /** Registers a pattern. Returns its slot, or null when it names no literal worth looking for. */
   register(source: string): number | null {
@@ -25,37 +32,35 @@ export class LinePrefilter {
   }
 
   /**
-   * For the lines of one change (as one array), which patterns each may match: line `i` may match
-   * the pattern in `slot` when bit `slot % 32` of word `i * wordsPerLine + slot / 32` is set.
+   * For the changed lines of one change (`context.lines`), the indexes of the lines each pattern
+   * needs to try, in ascending order.
    */
-  maskFor(lines: readonly DiffLine[]): Uint32Array {
-    let mask = this.masks.get(lines);
-    if (mask === undefined) {
-      mask = this.maskOf(lines);
-      this.masks.set(lines, mask);
-    }
-    return mask;
+  candidatesFor(context: MatchContext, slot: number): readonly number[] {
+    const found = context.memo(this, () => this.scanLines(context.lines));
+    const own = found.bySlot[slot];
+    if (found.unscanned.length === 0) return own ?? NONE;
+    return own === undefined ? found.unscanned : mergeAscending(own, found.unscanned);
   }
 
-  /** Words of a line's entry in a mask. */
-  get wordsPerLine(): number {
-    return Math.max(1, Math.ceil(this.literalSets.length / 32));
-  }
-
-  private maskOf(lines: readonly DiffLine[]): Uint32Array {
+  /**
+   * Which lines hold a literal of each slot, as lists of line indexes (a change's lines hold few
+   * literals, so lists take far less memory than a mask per line), and which lines could not be
+   * scanned (they hold a character outside ASCII), which every pattern tries.
+   */
+  private scanLines(lines: readonly DiffLine[]): LineLiterals {
     const scanner = (this.scanner ??= this.buildScanner());
-    const words = this.wordsPerLine;
-    const mask = new Uint32Array(lines.length * words);
-    let base = 0;
+    const bySlot: Array<number[] | undefined> = [];
+    const unscanned: number[] = [];
+    let current = 0;
     const mark = (slot: number) => {
-      const word = base + (slot >>> 5);
-      mask[word] = (mask[word] ?? 0) | (1 << (slot & 31));
+      const list = (bySlot[slot] ??= []);
+      if (list[list.length - 1] !== current) list.push(current);
     };
     for (let index = 0; index < lines.length; index++) {
-      base = index * words;
-      if (!scanner.scan(lines[index]!.text, mark)) mask.fill(0xffffffff, base, base + words);
+      current = index;
+      if (!scanner.scan(lines[index]!.text, mark)) unscanned.push(index);
     }
-    return mask;
+    return { bySlot, unscanned };
   }
 
   private buildScanner(): LiteralScanner {
@@ -69,4 +74,16 @@ export class LinePrefilter {
     });
     return new LiteralScanner(literals, groups);
   }
+}
+
+/** Two ascending lists of indexes as one, each index once. */
+function mergeAscending(a: readonly number[], b: readonly number[]): number[] {
+  const merged: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const next = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
+    if (merged[merged.length - 1] !== next) merged.push(next);
+  }
+  return merged;
 }

@@ -30,12 +30,26 @@ export class MatchContext {
   readonly scopeLanguage: ScopeLanguage | null;
 
   private readonly cache: ScopeCache;
+  /** Facts about this change that shared helpers of the rule set computed once (see memo). */
+  private memos: Map<object, unknown> | null = null;
 
   constructor(change: Change, cache: ScopeCache = new ScopeCache()) {
     this.change = change;
     this.lines = changedLines(change);
     this.cache = cache;
     this.scopeLanguage = scopeLanguageOf(change.file) ?? (change.previousFile === null ? null : scopeLanguageOf(change.previousFile));
+  }
+
+  /**
+   * What `make` returns, computed once per change for `owner` (a helper shared by the rule set) and
+   * let go with the change: a WeakMap keyed by the change would hold it until a full collection.
+   */
+  memo<T>(owner: object, make: () => T): T {
+    const memos = (this.memos ??= new Map());
+    if (memos.has(owner)) return memos.get(owner) as T;
+    const value = make();
+    memos.set(owner, value);
+    return value;
   }
 
   /** The changed lines on one side, in diff order (computed once per change). */

@@ -275,16 +275,12 @@ function lineMatcher(
       // Made on the first match only: most rules match no line of most changes.
       let matched: Set<DiffLine> | null = null;
       const lines = context.lines;
-      const mask = slot === null ? null : prefilter!.maskFor(lines);
-      const words = prefilter?.wordsPerLine ?? 0;
-      const word = (slot ?? 0) >>> 5;
-      const bit = 1 << ((slot ?? 0) & 31);
-      for (let index = 0; index < lines.length; index++) {
-        const line = lines[index]!;
-        if (side !== 'either' && line.side !== side) continue;
-        if (mask !== null && (mask[index * words + word]! & bit) === 0) continue;
+      const consider = (line: DiffLine) => {
+        if (side !== 'either' && line.side !== side) return;
         if (matchesSomeLine(line.text, pattern, exclude)) (matched ??= new Set()).add(line);
-      }
+      };
+      if (slot === null) for (const line of lines) consider(line);
+      else for (const index of prefilter!.candidatesFor(context, slot)) consider(lines[index]!);
       return matched ? { isMatch: true, lines: matched, scopes: NO_SCOPES } : NO_MATCH;
     },
   };
