@@ -22,12 +22,18 @@ export interface CompiledRule {
 
 /**
  * Runs every rule on one change and returns one incident per rule that matched. Pass the same
- * ScopeCache for all changes of a scan so file versions shared by consecutive commits are parsed once.
+ * ScopeCache for all changes of a scan so file versions shared by consecutive commits are parsed once,
+ * and the path answers RuleIndex keeps for the change's paths (see MatchContext.pathAnswers).
  */
-export async function checkChange(change: Change, rules: readonly CompiledRule[], cache?: ScopeCache): Promise<Incident[]> {
+export async function checkChange(
+  change: Change,
+  rules: readonly CompiledRule[],
+  cache?: ScopeCache,
+  pathAnswers?: Array<boolean | undefined>,
+): Promise<Incident[]> {
   if (rules.length === 0) return [];
   // Rules read a notebook's code; the incident's diff stays the file's own.
-  const context = new MatchContext(await notebookCodeView(change), cache);
+  const context = new MatchContext(await notebookCodeView(change), cache, pathAnswers);
   const incidents: Incident[] = [];
   let diff: RenderedDiff | null = null;
   for (const rule of rules) {

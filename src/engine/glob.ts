@@ -51,6 +51,23 @@ const MAX_BRACE_NESTING = 8;
  *   reversed range such as `[z-a]`, a pattern that names no path (`""`, `/`), or too many alternatives.
  */
 export function compileGlob(pattern: string): (path: string) => boolean {
+  let compiled = COMPILED.get(pattern);
+  if (compiled === undefined) {
+    compiled = compileGlobOnce(pattern);
+    if (COMPILED.size >= 10_000) COMPILED.clear();
+    COMPILED.set(pattern, compiled);
+  }
+  return compiled;
+}
+
+/**
+ * Globs already compiled, by pattern: a rule set's globs are compiled by its matchers, its path index
+ * and its map of protected places, and V8 compiles each regular expression again on first use.
+ * A compiled glob holds no state, so sharing it is safe.
+ */
+const COMPILED = new Map<string, (path: string) => boolean>();
+
+function compileGlobOnce(pattern: string): (path: string) => boolean {
   const groupNames = new GroupNamer();
   const globs = new Set(expandBraces(pattern));
   const alternatives = [...globs].map((glob) => globToRegExpSource(glob, pattern, groupNames));

@@ -118,7 +118,12 @@ export function compileRules(
 ): CompiledRule[] {
   let protection: ProtectedPaths | null = null;
   // Built on first use: most changes never reach a rule that asks what the others protect.
-  const environment = { protection: () => (protection ??= ProtectedPaths.fromRules(rules)), prefilter: new LinePrefilter() };
+  let pathSlots = 0;
+  const environment = {
+    protection: () => (protection ??= ProtectedPaths.fromRules(rules)),
+    prefilter: new LinePrefilter(),
+    pathSlots: { next: () => pathSlots++ },
+  };
   return rules.map((rule) => ({
     id: rule.id,
     category: rule.category,

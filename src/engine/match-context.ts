@@ -33,8 +33,15 @@ export class MatchContext {
   /** Facts about this change that shared helpers of the rule set computed once (see memo). */
   private memos: Map<object, unknown> | null = null;
 
-  constructor(change: Change, cache: ScopeCache = new ScopeCache()) {
+  /**
+   * Answers of the rule set's path conditions for this change's paths, by slot. Every change to the
+   * same paths may share one array (see RuleIndex), so each condition is worked out once per path.
+   */
+  readonly pathAnswers: Array<boolean | undefined>;
+
+  constructor(change: Change, cache: ScopeCache = new ScopeCache(), pathAnswers: Array<boolean | undefined> = []) {
     this.change = change;
+    this.pathAnswers = pathAnswers;
     this.lines = changedLines(change);
     this.cache = cache;
     this.scopeLanguage = scopeLanguageOf(change.file) ?? (change.previousFile === null ? null : scopeLanguageOf(change.previousFile));

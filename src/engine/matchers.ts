@@ -1,4 +1,4 @@
-import type { ChangeKind, DiffLine } from '../change/change.js';
+import type { Change, ChangeKind, DiffLine } from '../change/change.js';
 import type { Scope, ScopeKind } from '../formats/scopes/scope-index.js';
 import { coversProtectedMatcher } from './covers-protected.js';
 import { compilePathPredicate } from './path-predicate.js';
@@ -29,6 +29,8 @@ export interface MatcherEnvironment {
   readonly protection: () => ProtectedPaths;
   /** Shared by the set's line patterns; without one, every pattern is tried on every line. */
   readonly prefilter?: LinePrefilter;
+  /** Numbers the set's path conditions, whose answers a change's context keeps (see pathAnswers). */
+  readonly pathSlots?: { next(): number };
 }
 
 const NO_ENVIRONMENT: MatcherEnvironment = { protection: () => ProtectedPaths.none() };
@@ -52,7 +54,7 @@ export function compileMatcher(
   if ('all' in spec) return allOf(spec.all.map((child, i) => compileMatcher(child, [...path, 'all', i], environment)));
   if ('any' in spec) return anyOf(spec.any.map((child, i) => compileMatcher(child, [...path, 'any', i], environment)));
   if ('not' in spec) return notOf(compileMatcher(spec.not, [...path, 'not'], environment));
-  if ('path' in spec) return pathMatcher(spec.path, [...path, 'path']);
+  if ('path' in spec) return pathMatcher(spec.path, [...path, 'path'], environment.pathSlots?.next() ?? null);
   if ('change' in spec) return changeKindMatcher(spec.change);
   if ('mode' in spec) return modeMatcher(spec.mode);
   if ('added' in spec) return lineMatcher(spec.added, 'added', [...path, 'added'], environment.prefilter);
@@ -157,18 +159,23 @@ function notOf(child: Matcher): Matcher {
 function pathMatcher(
   spec: readonly string[] | { readonly include: readonly string[]; readonly exclude?: readonly string[] },
   path: ReadonlyArray<string | number>,
+  slot: number | null,
 ): Matcher {
   const isProtected = compilePathPredicate(spec, path);
+  // A move out of a protected place is as much an edit to it as a move into one.
+  const answer = ({ file, previousFile }: Change) => isProtected(file) || (previousFile !== null && isProtected(previousFile));
   return {
     cost: 0,
     evaluate(context) {
-      const { file, previousFile } = context.change;
-      // A move out of a protected place is as much an edit to it as a move into one.
-      return isProtected(file) || (previousFile !== null && isProtected(previousFile)) ? WHOLE_MATCH : NO_MATCH;
+      if (slot === null) return answer(context.change) ? WHOLE_MATCH : NO_MATCH;
+      // Kept per path, in an array every change to that path shares: an index, not a lookup by name.
+      const answers = context.pathAnswers;
+      let isMatch = answers[slot];
+      if (isMatch === undefined) answers[slot] = isMatch = answer(context.change);
+      return isMatch ? WHOLE_MATCH : NO_MATCH;
     },
   };
 }
-
 
 function changeKindMatcher(kinds: readonly ChangeKind[]): Matcher {
   const wanted = new Set(kinds);

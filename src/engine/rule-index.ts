@@ -35,7 +35,7 @@ export function pathGateOf(spec: MatcherSpec): PathGate | null {
 export class RuleIndex {
   private readonly gated: Array<{ rule: CompiledRule; gate: PathGate }> = [];
   private readonly ungated: CompiledRule[] = [];
-  private readonly candidates = new Map<string, readonly CompiledRule[]>();
+  private readonly candidates = new Map<string, RuleSelection>();
   private readonly order: Map<CompiledRule, number>;
 
   constructor(rules: readonly CompiledRule[]) {
@@ -49,14 +49,25 @@ export class RuleIndex {
 
   /** The rules that can match this change, in their original order. */
   rulesFor(change: Change): readonly CompiledRule[] {
-    const key = `${change.file}\0${change.previousFile ?? ''}`;
-    let rules = this.candidates.get(key);
-    if (!rules) {
-      const passing = this.gated.filter(({ gate }) => gate(change.file, change.previousFile)).map(({ rule }) => rule);
-      rules = [...this.ungated, ...passing].sort((a, b) => (this.order.get(a) ?? 0) - (this.order.get(b) ?? 0));
-      if (this.candidates.size >= 50_000) this.candidates.clear();
-      this.candidates.set(key, rules);
-    }
-    return rules;
+    return this.selectionFor(change).rules;
   }
+
+  /** The rules that can match this change, and the path answers shared by changes to its paths. */
+  selectionFor(change: Change): RuleSelection {
+    const key = `${change.file}\0${change.previousFile ?? ''}`;
+    let selection = this.candidates.get(key);
+    if (!selection) {
+      const passing = this.gated.filter(({ gate }) => gate(change.file, change.previousFile)).map(({ rule }) => rule);
+      const rules = [...this.ungated, ...passing].sort((a, b) => (this.order.get(a) ?? 0) - (this.order.get(b) ?? 0));
+      selection = { rules, pathAnswers: [] };
+      if (this.candidates.size >= 50_000) this.candidates.clear();
+      this.candidates.set(key, selection);
+    }
+    return selection;
+  }
+}
+
+export interface RuleSelection {
+  readonly rules: readonly CompiledRule[];
+  readonly pathAnswers: Array<boolean | undefined>;
 }

@@ -105,7 +105,8 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       }
       changesChecked++;
       if (change.isTruncated) warnings.push(`${change.file} (${describeOrigin(change)}): diff lines past the size limit were not checked`);
-      const task: Promise<void> = checkChange(change, ruleIndex.rulesFor(change), scopeCache)
+      const selection = ruleIndex.selectionFor(change);
+      const task: Promise<void> = checkChange(change, selection.rules, scopeCache, selection.pathAnswers)
         .then((found) => {
           for (const incident of found) spool.add(incident);
         })

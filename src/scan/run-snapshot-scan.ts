@@ -40,7 +40,8 @@ export async function runSnapshotScan(options: ScanOptions, manifestFile: string
     for (const change of changes) {
       if (options.signal?.aborted) throw new SelfmodError('interrupted', 'interrupted; the report holds what was found before');
       changesChecked++;
-      for (const incident of await checkChange(change, index.rulesFor(change), cache)) spool.add(incident);
+      const selection = index.selectionFor(change);
+      for (const incident of await checkChange(change, selection.rules, cache, selection.pathAnswers)) spool.add(incident);
     }
   } catch (error) {
     failure = error;

@@ -408,7 +408,8 @@ export class WatchRun {
   private async check(change: Change): Promise<Incident[]> {
     if (!this.ruleIndex) return [];
     this.changesChecked++;
-    const incidents = await checkChange(change, this.ruleIndex.rulesFor(change), this.scopeCache);
+    const selection = this.ruleIndex.selectionFor(change);
+    const incidents = await checkChange(change, selection.rules, this.scopeCache, selection.pathAnswers);
     for (const incident of incidents) await this.record(incident);
     return incidents;
   }
