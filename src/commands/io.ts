@@ -15,7 +15,7 @@ export class OutputClosedError extends OutputError {}
  * Writes and waits until the stream has taken the text, so exit codes never cut output short. A
  * failed write rejects: OutputClosedError when the reader closed the pipe, else OutputError.
  */
-export function writeOut(stream: NodeJS.WritableStream, text: string, name = 'stdout'): Promise<void> {
+export function writeOut(stream: NodeJS.WritableStream, text: string | Uint8Array, name = 'stdout'): Promise<void> {
   return new Promise((resolve, reject) => {
     const fail = (error: NodeJS.ErrnoException) => {
       stream.off('error', fail);

@@ -2,7 +2,7 @@ import type { Severity } from '../engine/rule.js';
 import { SelfmodError, UsageError } from '../errors.js';
 import { textReportChunks } from '../report/format-text.js';
 import { buildReportHeader, emptyCounts, type ReportHeader } from '../report/report.js';
-import { jsonReportChunksFromFormatted, writeFormattedJsonReport, writeJsonReport } from '../report/write-json.js';
+import { jsonReportBytesFromSpool, writeJsonReport, writeSpooledJsonReport } from '../report/write-json.js';
 import { runScan, type ScanOptions } from '../scan/run-scan.js';
 import { runSnapshotScan } from '../scan/run-snapshot-scan.js';
 import { createProgressLine } from '../util/progress.js';
@@ -61,11 +61,11 @@ export async function scanCommand(
   progress.clear();
   const { header, spool, failOn, failure } = result;
   try {
-    if (flags.output) await writeFormattedJsonReport(flags.output, header, spool.formattedInOrder());
+    if (flags.output) await writeSpooledJsonReport(flags.output, header, spool);
     const format = flags.format ?? (io.stdout.isTTY ? 'text' : 'json');
     const chunks =
       format === 'json'
-        ? jsonReportChunksFromFormatted(header, spool.formattedInOrder())
+        ? jsonReportBytesFromSpool(header, spool)
         : textReportChunks(header, spool.inOrder(), spool.sortedKeys(), { color: io.color });
     try {
       for (const chunk of chunks) await writeOut(io.stdout, chunk);

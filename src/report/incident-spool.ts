@@ -130,6 +130,36 @@ export class IncidentSpool {
     }
   }
 
+  /**
+   * The incidents in report order as formatIncidentJson wrote them, `first` before the first and
+   * `between` between two, in buffers of about `chunkBytes` that the caller keeps: read from the
+   * spool file straight into the buffer that is written out, never decoded to text and encoded again
+   * (a long history's report runs to tens of MB).
+   */
+  *joinedInOrder(first: string, between: string, chunkBytes = PENDING_BYTES): Generator<Buffer> {
+    this.flush();
+    const opening = Buffer.from(first, 'utf8');
+    const separator = Buffer.from(between, 'utf8');
+    let chunk = Buffer.allocUnsafe(chunkBytes);
+    let used = 0;
+    let isFirst = true;
+    for (const entry of this.sorted()) {
+      const lead = isFirst ? opening : separator;
+      isFirst = false;
+      const needed = lead.length + entry.length;
+      if (used > 0 && used + needed > chunk.length) {
+        yield chunk.subarray(0, used);
+        chunk = Buffer.allocUnsafe(chunkBytes);
+        used = 0;
+      }
+      if (needed > chunk.length) chunk = Buffer.allocUnsafe(needed);
+      lead.copy(chunk, used);
+      readAll(this.fd, chunk.subarray(used + lead.length), entry.length, entry.offset);
+      used += needed;
+    }
+    if (used > 0) yield chunk.subarray(0, used);
+  }
+
   /** Removes the spool file; the spool cannot be read afterwards. */
   close(): void {
     if (this.isClosed) return;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Incident } from '../engine/incident.js';
+import type { IncidentSpool } from './incident-spool.js';
 import { OutputError } from '../errors.js';
 import type { Report, ReportHeader } from './report.js';
 
@@ -51,6 +52,17 @@ export function* jsonReportChunksFromFormatted(header: ReportHeader, incidents: 
   yield pending.join('');
 }
 
+/**
+ * As jsonReportChunksFromFormatted, from the spool, as bytes: the incidents go from the spool file to
+ * the output without being decoded (see IncidentSpool.joinedInOrder).
+ */
+export function* jsonReportBytesFromSpool(header: ReportHeader, spool: IncidentSpool): Generator<Buffer> {
+  const skeleton = JSON.stringify({ ...header, incidents: [] }, null, 2);
+  yield Buffer.from(`${skeleton.slice(0, skeleton.length - INCIDENTS_TAIL.length)}"incidents": [`, 'utf8');
+  yield* spool.joinedInOrder('\n    ', ',\n    ');
+  yield Buffer.from(spool.count === 0 ? ']\n}\n' : '\n  ]\n}\n', 'utf8');
+}
+
 function* mapIterable<T, R>(items: Iterable<T>, fn: (item: T) => R): Generator<R> {
   for (const item of items) yield fn(item);
 }
@@ -65,7 +77,7 @@ export function formatJsonReport(report: Report): string {
  * Writes a file so that readers see the old content or the new, never half of either: the text goes
  * to a temporary file in the same directory, is flushed to disk, then renamed over the target.
  */
-export async function writeFileAtomic(path: string, chunks: Iterable<string>, what = 'the report'): Promise<void> {
+export async function writeFileAtomic(path: string, chunks: Iterable<string | Uint8Array>, what = 'the report'): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const handle = await open(temporary, 'wx', 0o644);
@@ -73,6 +85,13 @@ export async function writeFileAtomic(path: string, chunks: Iterable<string>, wh
       let pending: string[] = [];
       let pendingLength = 0;
       for (const chunk of chunks) {
+        if (typeof chunk !== 'string') {
+          if (pending.length > 0) await handle.write(pending.join(''));
+          pending = [];
+          pendingLength = 0;
+          await handle.write(chunk);
+          continue;
+        }
         pending.push(chunk);
         pendingLength += chunk.length;
         if (pendingLength >= 1 << 20) {
@@ -98,7 +117,7 @@ export function writeJsonReport(path: string, header: ReportHeader, incidents: I
   return writeFileAtomic(path, jsonReportChunks(header, incidents));
 }
 
-/** As writeJsonReport, from incidents already formatted by formatIncidentJson. */
-export function writeFormattedJsonReport(path: string, header: ReportHeader, incidents: Iterable<string>): Promise<void> {
-  return writeFileAtomic(path, jsonReportChunksFromFormatted(header, incidents));
+/** As writeJsonReport, from the incidents in a spool. */
+export function writeSpooledJsonReport(path: string, header: ReportHeader, spool: IncidentSpool): Promise<void> {
+  return writeFileAtomic(path, jsonReportBytesFromSpool(header, spool));
 }

@@ -1,6 +1,6 @@
 import type { ReportHeader } from '../report/report.js';
 import type { IncidentSpool } from '../report/incident-spool.js';
-import { writeFormattedJsonReport } from '../report/write-json.js';
+import { writeSpooledJsonReport } from '../report/write-json.js';
 
 /**
  * The `--output` report of a watch, rewritten atomically after incidents so the file on disk is
@@ -38,7 +38,7 @@ export class LiveReport {
     try {
       while (this.isDirty) {
         this.isDirty = false;
-        await writeFormattedJsonReport(this.path, this.header(), this.spool.formattedInOrder()).catch(this.onError);
+        await writeSpooledJsonReport(this.path, this.header(), this.spool).catch(this.onError);
       }
     } finally {
       this.writing = null;

@@ -7,7 +7,7 @@ import { exampleToChange } from '../../src/engine/rule-tester.js';
 import { compareIncidents } from '../../src/report/incident-order.js';
 import { IncidentSpool } from '../../src/report/incident-spool.js';
 import { assembleReport, buildReportHeader, emptyCounts } from '../../src/report/report.js';
-import { formatJsonReport, jsonReportChunks, jsonReportChunksFromFormatted } from '../../src/report/write-json.js';
+import { formatJsonReport, jsonReportBytesFromSpool, jsonReportChunks, jsonReportChunksFromFormatted } from '../../src/report/write-json.js';
 
 function rule(id: string, severity: Severity): RuleDefinition {
   return {
@@ -40,6 +40,49 @@ describe('IncidentSpool', () => {
       expect(spool.bySeverity).toEqual({ low: 5, medium: 0, high: 5, critical: 5 });
       expect(spool.hasAtOrAbove('critical')).toBe(true);
       expect(spool.sortedKeys()[0]!.severity).toBe('critical');
+    } finally {
+      spool.close();
+    }
+  });
+
+  it('copies incidents from disk into output buffers, in report order, with the separators asked for', async () => {
+    const incidents = await someIncidents();
+    const spool = new IncidentSpool();
+    try {
+      for (const incident of [...incidents].reverse()) spool.add(incident);
+      const expected = `[${[...incidents].sort(compareIncidents).map((incident) => JSON.stringify(incident)).join(',')}`;
+      // Buffers smaller than one incident: each then holds one, grown to fit.
+      const small = [...spool.joinedInOrder('[', ',', 16)];
+      expect(small).toHaveLength(incidents.length);
+      expect(Buffer.concat(small).toString('utf8')).toBe(expected);
+      const large = [...spool.joinedInOrder('[', ',', 1 << 20)];
+      expect(large).toHaveLength(1);
+      expect(Buffer.concat(large).toString('utf8')).toBe(expected);
+      expect([...new IncidentSpool().joinedInOrder('[', ',')]).toEqual([]);
+    } finally {
+      spool.close();
+    }
+  });
+
+  it('writes the same JSON report from the spool as bytes as from incidents in memory', async () => {
+    const incidents = await someIncidents();
+    const spool = new IncidentSpool();
+    try {
+      for (const incident of incidents) spool.add(incident);
+      const header = buildReportHeader({
+        version: '1.2.3',
+        target: { root: '/r', mode: 'git', since: null, sinceCommit: null, head: null, shallow: false, history: true, workingTree: false },
+        startedAt: new Date(0),
+        finishedAt: new Date(1000),
+        error: null,
+        warnings: [],
+        commitsScanned: 1,
+        changesChecked: 1,
+        rulesLoaded: 1,
+        ...spool.counts(),
+      });
+      const bytes = Buffer.concat([...jsonReportBytesFromSpool(header, spool)]).toString('utf8');
+      expect(bytes).toBe(formatJsonReport(assembleReport(header, [...incidents].sort(compareIncidents))));
     } finally {
       spool.close();
     }
