@@ -42,6 +42,7 @@ export interface Matcher {
 }
 
 const NO_SCOPES: readonly string[] = Object.freeze([]);
+const SIDES = ['removed', 'added'] as const;
 const NO_MATCH: MatchResult = { isMatch: false, lines: null, scopes: NO_SCOPES };
 const WHOLE_MATCH: MatchResult = { isMatch: true, lines: null, scopes: NO_SCOPES };
 
@@ -66,11 +67,14 @@ export function compileMatcher(
   throw new PatternError(path, 'unknown matcher');
 }
 
-/** Matched lines and scopes gathered so far while an `all` or `any` walks its children. */
+/**
+ * Matched lines and scopes gathered so far while an `all` or `any` walks its children. Made only
+ * when a child matches: most evaluations end at a first child that does not (a path condition).
+ */
 interface Gathered {
   lines: Set<DiffLine> | null;
-  readonly scopes: string[];
-  readonly covered: string[];
+  scopes: string[] | null;
+  covered: string[] | null;
   isWhole: boolean;
   isMatch: boolean;
 }
@@ -78,70 +82,114 @@ interface Gathered {
 /**
  * Evaluates children in order, staying synchronous until a child answers with a promise (only scope
  * matchers do): a history has hundreds of thousands of change × rule checks, and a promise for each
- * would cost more than the checks themselves. `step` folds one result in and says whether to go on.
+ * would cost more than the checks themselves. `combine.step` folds one result into the state (made
+ * by `combine.start` on first need) and says whether to go on.
  */
 function evaluateInOrder(
   children: readonly Matcher[],
   context: MatchContext,
-  state: Gathered,
-  step: (state: Gathered, result: MatchResult) => boolean,
-  finish: (state: Gathered) => MatchResult,
-  start = 0,
+  state: Gathered | null,
+  combine: Combination,
+  from = 0,
 ): MatchResult | Promise<MatchResult> {
-  for (let i = start; i < children.length; i++) {
+  for (let i = from; i < children.length; i++) {
     const result = (children[i] as Matcher).evaluate(context);
     if (result instanceof Promise) {
-      return result.then((resolved) =>
-        step(state, resolved) ? evaluateInOrder(children, context, state, step, finish, i + 1) : finish(state),
-      );
+      return result.then((resolved) => {
+        const next = state ?? combine.start();
+        return combine.step(next, resolved) ? evaluateInOrder(children, context, next, combine, i + 1) : combine.finish(next);
+      });
     }
-    if (!step(state, result)) return finish(state);
+    if (state === null) {
+      if (result.isMatch === combine.skipsUntil) continue;
+      state = combine.start();
+    }
+    if (!combine.step(state, result)) return combine.finish(state);
   }
-  return finish(state);
+  return state === null ? combine.empty : combine.finish(state);
+}
+
+interface Combination {
+  /**
+   * While no state exists, results with this `isMatch` change nothing and are skipped: for `any`, a
+   * child that does not match; for `all`, none (its first child's result always counts).
+   */
+  readonly skipsUntil: boolean | null;
+  /** The answer when every child was skipped. */
+  readonly empty: MatchResult;
+  start(): Gathered;
+  step(state: Gathered, result: MatchResult): boolean;
+  finish(state: Gathered): MatchResult;
+}
+
+function gather(state: Gathered, result: MatchResult): void {
+  if (result.scopes.length > 0) (state.scopes ??= []).push(...result.scopes);
+  if (result.covered && result.covered.length > 0) (state.covered ??= []).push(...result.covered);
+}
+
+function finishedMatch(state: Gathered, lines: ReadonlySet<DiffLine> | null): MatchResult {
+  const scopes = state.scopes === null ? NO_SCOPES : unique(state.scopes);
+  if (state.covered === null && scopes === NO_SCOPES && lines === null) return WHOLE_MATCH;
+  return { isMatch: true, lines, scopes, ...(state.covered === null ? {} : { covered: unique(state.covered).sort() }) };
 }
 
 function allOf(children: Matcher[]): Matcher {
   const ordered = [...children].sort((a, b) => a.cost - b.cost);
-  const step = (state: Gathered, result: MatchResult): boolean => {
-    if (!result.isMatch) {
-      state.isMatch = false;
-      return false;
-    }
-    state.scopes.push(...result.scopes);
-    if (result.covered) state.covered.push(...result.covered);
-    if (result.lines === null) return true;
-    if (state.lines === null) {
-      state.lines = new Set(result.lines);
-    } else {
-      for (const line of state.lines) if (!result.lines.has(line)) state.lines.delete(line);
-    }
-    if (state.lines.size === 0) state.isMatch = false;
-    return state.isMatch;
+  const combine: Combination = {
+    skipsUntil: null,
+    empty: WHOLE_MATCH,
+    start: () => ({ lines: null, scopes: null, covered: null, isWhole: false, isMatch: true }),
+    step(state, result) {
+      if (!result.isMatch) {
+        state.isMatch = false;
+        return false;
+      }
+      gather(state, result);
+      if (result.lines === null) return true;
+      if (state.lines === null) {
+        state.lines = new Set(result.lines);
+      } else {
+        for (const line of state.lines) if (!result.lines.has(line)) state.lines.delete(line);
+      }
+      if (state.lines.size === 0) state.isMatch = false;
+      return state.isMatch;
+    },
+    finish: (state) => (state.isMatch ? finishedMatch(state, state.lines) : NO_MATCH),
   };
-  const finish = (state: Gathered): MatchResult =>
-    state.isMatch ? { isMatch: true, lines: state.lines, scopes: unique(state.scopes), ...coveredOf(state) } : NO_MATCH;
   return {
     cost: Math.max(0, ...children.map((child) => child.cost)),
-    evaluate: (context) => evaluateInOrder(ordered, context, { lines: null, scopes: [], covered: [], isWhole: false, isMatch: true }, step, finish),
+    evaluate(context) {
+      // The first child (cheapest, usually a path) decides most evaluations before any state is made.
+      const first = ordered[0];
+      if (first === undefined) return WHOLE_MATCH;
+      const result = first.evaluate(context);
+      if (result instanceof Promise) return evaluateInOrder(ordered, context, null, combine);
+      if (!result.isMatch) return NO_MATCH;
+      const state = combine.start();
+      return combine.step(state, result) ? evaluateInOrder(ordered, context, state, combine, 1) : combine.finish(state);
+    },
   };
 }
 
 function anyOf(children: Matcher[]): Matcher {
   const ordered = [...children].sort((a, b) => a.cost - b.cost);
-  const step = (state: Gathered, result: MatchResult): boolean => {
-    if (!result.isMatch) return true;
-    state.isMatch = true;
-    state.scopes.push(...result.scopes);
-    if (result.covered) state.covered.push(...result.covered);
-    if (result.lines === null) state.isWhole = true;
-    else for (const line of result.lines) (state.lines ??= new Set()).add(line);
-    return true;
+  const combine: Combination = {
+    skipsUntil: false,
+    empty: NO_MATCH,
+    start: () => ({ lines: null, scopes: null, covered: null, isWhole: false, isMatch: false }),
+    step(state, result) {
+      if (!result.isMatch) return true;
+      state.isMatch = true;
+      gather(state, result);
+      if (result.lines === null) state.isWhole = true;
+      else for (const line of result.lines) (state.lines ??= new Set()).add(line);
+      return true;
+    },
+    finish: (state) => (state.isMatch ? finishedMatch(state, state.isWhole ? null : state.lines) : NO_MATCH),
   };
-  const finish = (state: Gathered): MatchResult =>
-    state.isMatch ? { isMatch: true, lines: state.isWhole ? null : state.lines, scopes: unique(state.scopes), ...coveredOf(state) } : NO_MATCH;
   return {
     cost: Math.max(0, ...children.map((child) => child.cost)),
-    evaluate: (context) => evaluateInOrder(ordered, context, { lines: null, scopes: [], covered: [], isWhole: false, isMatch: false }, step, finish),
+    evaluate: (context) => evaluateInOrder(ordered, context, null, combine),
   };
 }
 
@@ -282,12 +330,13 @@ function lineMatcher(
       // Made on the first match only: most rules match no line of most changes.
       let matched: Set<DiffLine> | null = null;
       const lines = context.lines;
-      const consider = (line: DiffLine) => {
-        if (side !== 'either' && line.side !== side) return;
+      const candidates = slot === null ? null : prefilter!.candidatesFor(context, slot);
+      const count = candidates === null ? lines.length : candidates.length;
+      for (let i = 0; i < count; i++) {
+        const line = lines[candidates === null ? i : candidates[i]!]!;
+        if (side !== 'either' && line.side !== side) continue;
         if (matchesSomeLine(line.text, pattern, exclude)) (matched ??= new Set()).add(line);
-      };
-      if (slot === null) for (const line of lines) consider(line);
-      else for (const index of prefilter!.candidatesFor(context, slot)) consider(lines[index]!);
+      }
       return matched ? { isMatch: true, lines: matched, scopes: NO_SCOPES } : NO_MATCH;
     },
   };
@@ -315,31 +364,33 @@ function scopeMatcher(
   const isWanted = (scope: Pick<Scope, 'kind' | 'name'>) => (kind === 'any' ? scope.kind !== 'key' : scope.kind === kind) && name.test(scope.name);
   return {
     cost: 10,
-    async evaluate(context) {
+    evaluate(context) {
+      // Answered at once when there is nothing to look up: no promise for most changes.
       if (context.scopeLanguage === null || context.lines.length === 0) return NO_MATCH;
-      const lines = new Set<DiffLine>();
-      const scopes: string[] = [];
-      for (const side of ['removed', 'added'] as const) {
-        const sideLines = context.linesOn(side);
-        if (sideLines.length === 0) continue;
-        const index = await context.scopeIndexFor(side, kind === 'key' ? 'key' : 'code', isWanted);
-        if (!index) continue;
-        for (const line of sideLines) {
-          const number = side === 'added' ? line.newLine : line.oldLine;
-          if (number === null) continue;
-          const matched = index.scopesAt(number).filter(isWanted);
-          if (matched.length === 0) continue;
-          lines.add(line);
-          for (const scope of matched) scopes.push(scope.name);
-        }
-      }
-      return lines.size > 0 ? { isMatch: true, lines, scopes: unique(scopes) } : NO_MATCH;
+      return scopesOfLines(context);
     },
   };
-}
 
-function coveredOf(state: Gathered): { covered?: readonly string[] } {
-  return state.covered.length > 0 ? { covered: unique(state.covered).sort() } : {};
+  async function scopesOfLines(context: MatchContext): Promise<MatchResult> {
+    let lines: Set<DiffLine> | null = null;
+    const scopes: string[] = [];
+    for (const side of SIDES) {
+      const sideLines = context.linesOn(side);
+      if (sideLines.length === 0) continue;
+      const index = await context.scopeIndexFor(side, kind === 'key' ? 'key' : 'code', isWanted);
+      if (!index) continue;
+      for (const line of sideLines) {
+        const number = side === 'added' ? line.newLine : line.oldLine;
+        if (number === null) continue;
+        for (const scope of index.scopesAt(number)) {
+          if (!isWanted(scope)) continue;
+          (lines ??= new Set()).add(line);
+          scopes.push(scope.name);
+        }
+      }
+    }
+    return lines ? { isMatch: true, lines, scopes: unique(scopes) } : NO_MATCH;
+  }
 }
 
 function unique(values: readonly string[]): string[] {
