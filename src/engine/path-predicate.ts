@@ -11,18 +11,23 @@ export function compilePathPredicate(
   const includePath = Array.isArray(spec) ? path : [...path, 'include'];
   const includes = include.map((glob, i) => compileGlobAt(glob, [...includePath, i]));
   const excludes = exclude.map((glob, i) => compileGlobAt(glob, [...path, 'exclude', i]));
-  // A history touches the same few hundred paths thousands of times: remember each answer.
+  // A history touches the same few hundred paths thousands of times: remember recent answers. Kept
+  // small, because a rule set has hundreds of these and a long history tens of thousands of paths
+  // (the rule index keeps each path's answers for the scan's own matching).
   const answers = new Map<string, boolean>();
   return (file: string) => {
     let answer = answers.get(file);
     if (answer === undefined) {
       answer = includes.some((test) => test(file)) && !excludes.some((test) => test(file));
-      if (answers.size >= 50_000) answers.clear();
+      if (answers.size >= MAX_REMEMBERED) answers.clear();
       answers.set(file, answer);
     }
     return answer;
   };
 }
+
+/** Answers one predicate remembers. */
+const MAX_REMEMBERED = 1024;
 
 function compileGlobAt(glob: string, path: ReadonlyArray<string | number>): (file: string) => boolean {
   if (glob.startsWith('!')) {

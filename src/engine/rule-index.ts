@@ -29,6 +29,12 @@ export function pathGateOf(spec: MatcherSpec): PathGate | null {
 }
 
 /**
+ * Paths whose selections are kept (each holds its rules and its path answers, about 2 KB): enough
+ * for the paths a history keeps coming back to, not one entry for every path it ever touched.
+ */
+const MAX_SELECTIONS = 4096;
+
+/**
  * Picks, per path, the rules whose path conditions a change there can meet, so each change runs only
  * those: in a long history the same few hundred paths recur thousands of times.
  */
@@ -60,7 +66,7 @@ export class RuleIndex {
       const passing = this.gated.filter(({ gate }) => gate(change.file, change.previousFile)).map(({ rule }) => rule);
       const rules = [...this.ungated, ...passing].sort((a, b) => (this.order.get(a) ?? 0) - (this.order.get(b) ?? 0));
       selection = { rules, pathAnswers: [] };
-      if (this.candidates.size >= 50_000) this.candidates.clear();
+      if (this.candidates.size >= MAX_SELECTIONS) this.candidates.clear();
       this.candidates.set(key, selection);
     }
     return selection;
