@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { BinaryFacts, Change, CommitOrigin, ContentAccess, Hunk } from '../change/change.js';
 import { SYMLINK_MODE } from '../change/change.js';
 import { classifyChange } from '../change/classify.js';
+import { deriveOldBlob } from '../change/derive-old-blob.js';
 import { diffTexts, reconstructOldText } from '../change/text-diff.js';
 import { bufferSource } from '../formats/weights/index.js';
 import { looksLikeText } from '../formats/text-detect.js';
@@ -11,6 +12,7 @@ import type { Repository } from '../git/repository.js';
 import { streamGitLineBatches } from '../git/run-git.js';
 import { logFormat, parseGitLog, type PatchSection, type RawEntry } from './git-log-parser.js';
 import { pathsIntroducedByOctopus } from './octopus-merges.js';
+import { RecentBlobs } from './recent-blobs.js';
 
 /** Largest blob read whole: for scopes, symlink targets and files git wrongly calls binary. */
 export const MAX_TEXT_BLOB_BYTES = 16 * 1024 * 1024;
@@ -70,23 +72,30 @@ export async function* readHistoryChanges(
 ): AsyncGenerator<Change> {
   const marker = `\x1e${randomBytes(12).toString('hex')}`;
   const lines = streamGitLineBatches(repo.invocation, historyLogArgs(range, marker));
+  const recent = new RecentBlobs();
   for await (const event of parseGitLog(lines, marker)) {
     if (event.kind === 'file') {
-      yield await buildCommitChange(event.commit, event.entry, event.sections, blobs);
+      yield await buildCommitChange(event.commit, event.entry, event.sections, blobs, recent);
       continue;
     }
-    if (event.commit.parents.length > 2) yield* readOctopusChanges(repo, blobs, event.commit, marker);
+    if (event.commit.parents.length > 2) yield* readOctopusChanges(repo, blobs, recent, event.commit, marker);
     onCommit?.(event.commit);
   }
 }
 
 /** An octopus merge's own edits, shown against its first parent (see pathsIntroducedByOctopus). */
-async function* readOctopusChanges(repo: Repository, blobs: BlobReader, commit: CommitOrigin, marker: string): AsyncGenerator<Change> {
+async function* readOctopusChanges(
+  repo: Repository,
+  blobs: BlobReader,
+  recent: RecentBlobs,
+  commit: CommitOrigin,
+  marker: string,
+): AsyncGenerator<Change> {
   const paths = await pathsIntroducedByOctopus(repo, commit.sha, commit.parents);
   if (paths.length === 0) return;
   const lines = streamGitLineBatches(repo.invocation, historyLogArgs({ head: commit.sha, exclude: [] }, marker, { commit: commit.sha, paths }));
   for await (const event of parseGitLog(lines, marker)) {
-    if (event.kind === 'file') yield await buildCommitChange(event.commit, event.entry, event.sections, blobs);
+    if (event.kind === 'file') yield await buildCommitChange(event.commit, event.entry, event.sections, blobs, recent);
   }
 }
 
@@ -95,6 +104,7 @@ async function buildCommitChange(
   entry: RawEntry,
   sections: readonly PatchSection[],
   blobs: BlobReader,
+  recent: RecentBlobs,
 ): Promise<Change> {
   const hasOld = entry.status !== 'A' && !ZERO_SHA.test(entry.oldSha);
   const hasNew = entry.status !== 'D' && !ZERO_SHA.test(entry.newSha);
@@ -146,7 +156,7 @@ async function buildCommitChange(
     isTruncated: sections.some((section) => section.isTruncated),
     binary,
     origin: commit,
-    content: blobContent(blobs, oldName, newName, hunks, isBinary),
+    content: blobContent(blobs, recent, oldName, newName, hunks, isBinary),
   };
 }
 
@@ -225,6 +235,7 @@ async function readText(blobs: BlobReader, name: string): Promise<string | null>
 
 function blobContent(
   blobs: BlobReader,
+  recent: RecentBlobs,
   oldName: string | null,
   newName: string | null,
   hunks: readonly Hunk[],
@@ -236,15 +247,34 @@ function blobContent(
   // content access long after its change was checked, and kept hunks (the text of every diff line)
   // were up to a quarter of the live heap late in a long history.
   let hunksForOld: readonly Hunk[] | null = isBinary || !oldName ? null : hunks;
-  const readNew = () => (newBytes ??= isBinary || !newName ? Promise.resolve(null) : blobs.read(newName, MAX_TEXT_BLOB_BYTES));
+  const readBlob = (name: string) => {
+    let bytes = recent.get(name);
+    if (!bytes) {
+      bytes = blobs.read(name, MAX_TEXT_BLOB_BYTES);
+      recent.remember(name, bytes);
+    }
+    return bytes;
+  };
+  const readNew = () => (newBytes ??= isBinary || !newName ? Promise.resolve(null) : readBlob(newName));
   const readOld = () =>
     (oldBytes ??= (async () => {
       if (isBinary || !oldName) return null;
-      // Remerge blobs are not stored; the hunks and the new file say exactly what the old one was.
       if (!oldName.includes(':')) {
-        const bytes = await blobs.read(oldName, MAX_TEXT_BLOB_BYTES);
+        const held = recent.get(oldName);
+        if (held) return held;
+        // The new side was just seen (as the old side of the next newer commit): rebuild this one
+        // from it rather than ask git.
+        const hunksNow = hunksForOld;
+        const newSide = newName === null || hunksNow === null ? null : await recent.get(newName);
+        const derived = newSide && hunksNow ? deriveOldBlob(newSide, hunksNow, oldName) : null;
+        if (derived) {
+          recent.remember(oldName, Promise.resolve(derived));
+          return derived;
+        }
+        const bytes = await readBlob(oldName);
         if (bytes !== null) return bytes;
       }
+      // Remerge blobs are not stored; the hunks and the new file say exactly what the old one was.
       const current = await readNew();
       return current === null || hunksForOld === null ? null : Buffer.from(reconstructOldText(current.toString('utf8'), hunksForOld));
     })().finally(() => {

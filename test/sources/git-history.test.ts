@@ -56,6 +56,33 @@ describe('readHistoryChanges', () => {
     expect(addedText(revert)).toEqual(['    return x.score']);
   });
 
+  it('gives each change the exact bytes of its old version, rebuilt from the newer one or read from git', async () => {
+    repo = await createTestRepo();
+    const body = Array.from({ length: 30 }, (_, i) => `    total += w${i} * x`).join('\n');
+    const versions = [
+      `def compute_reward(x):\n    total = 0\n${body}\n    return total\n`,
+      Buffer.concat([Buffer.from(`def compute_reward(x):\n    name = "`), Buffer.from([0xff]), Buffer.from(`"\n${body}\n`)]),
+      `def compute_reward(x):\n    total = 1\n${body}\n    return total\n`,
+      `def compute_reward(x):\n    total = 1\n${body}\n    return 1.0`,
+      `def compute_reward(x):\r\n    total = 1\r\n${body}\n    return 1.0\n`,
+      `def compute_reward(x):\n    return 0.5\n`,
+      `def compute_reward(x):\n    return 0.5\n# end\n`,
+    ];
+    for (const [index, version] of versions.entries()) await repo.commitFiles(`v${index}`, { 'reward.py': version });
+    const changes = await history();
+    expect(changes.map(subjectOf)).toEqual(['v6', 'v5', 'v4', 'v3', 'v2', 'v1', 'v0']);
+    const oldOf = async (change: Change) => change.content.readOld();
+    // Newest first, as a scan reads them. The newest change's old side comes from git; after that,
+    // each old side follows from the one before, down to the version git's diff cannot show exactly
+    // (invalid UTF-8), which is read from git again.
+    expect(Buffer.compare((await oldOf(changes[0]!))!, Buffer.from(versions[5]!))).toBe(0);
+    blobs!.close();
+    for (const index of [4, 3, 2]) {
+      expect(Buffer.compare((await oldOf(changes[5 - index]!))!, Buffer.from(versions[index]!))).toBe(0);
+    }
+    await expect(oldOf(changes[4]!)).rejects.toThrow();
+  });
+
   it('numbers hunk lines as in the files and keeps line text exactly', async () => {
     repo = await createTestRepo();
     const lines = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`);
