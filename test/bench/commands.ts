@@ -40,10 +40,15 @@ export async function measureSelfmod(
   root: string,
   reportPath: string,
   since: string | null = null,
-): Promise<{ measurement: Measurement; summary: ScanSummary }> {
+  traceGc = false,
+): Promise<{ measurement: Measurement; summary: ScanSummary; liveHeapKb: number | null }> {
   const args = [selfmodBin, 'scan', root, '--no-working-tree', '--format', 'json', '--fail-on', 'critical'];
   if (since !== null) args.push('--since', since);
-  const reportFd = openSync(reportPath, 'w');
+  // V8's trace goes to stdout, so the report goes to its file through --output instead.
+  if (traceGc) args.unshift('--trace-gc');
+  if (traceGc) args.push('--output', reportPath);
+  const stdoutPath = traceGc ? `${reportPath}.gc-trace` : reportPath;
+  const reportFd = openSync(stdoutPath, 'w');
   let measurement: Measurement;
   try {
     measurement = await measure(process.execPath, args, {
@@ -60,5 +65,19 @@ export async function measureSelfmod(
   }
   const report = JSON.parse(readFileSync(reportPath, 'utf8')) as { complete: boolean; summary: ScanSummary };
   if (!report.complete) throw new ScanFailedError(`selfmod's report is incomplete:\n${measurement.stderr.trim()}`);
-  return { measurement, summary: report.summary };
+  return { measurement, summary: report.summary, liveHeapKb: traceGc ? largestLiveHeapKb(readFileSync(stdoutPath, 'utf8')) : null };
+}
+
+/**
+ * The most heap V8 found still in use after any full collection (`Mark-Compact a (b) -> c (d) MB`
+ * in its `--trace-gc` lines): what the scan holds, without the garbage V8 lets accumulate between
+ * collections, which peak RSS counts too. null when no full collection ran.
+ */
+export function largestLiveHeapKb(trace: string): number | null {
+  let largest: number | null = null;
+  for (const match of trace.matchAll(/^\[\d+:0x[0-9a-f]+\]\s+\d+ ms: Mark-Compact(?: \(reduce\))? [\d.]+ \([\d.]+\) -> ([\d.]+) \(/gm)) {
+    const kb = Math.round(Number(match[1]) * 1024);
+    largest = largest === null ? kb : Math.max(largest, kb);
+  }
+  return largest;
 }

@@ -47,7 +47,7 @@ function seconds(value: number): string {
 }
 
 const MAIN_COLUMNS = [15, 14, 24, 18, 16];
-const GROWTH_COLUMNS = [10, 15, 15, 12];
+const GROWTH_COLUMNS = [10, 15, 15, 12, 10];
 
 function row(cells: readonly string[], widths = MAIN_COLUMNS): string {
   return cells.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join('').trimEnd();
@@ -85,10 +85,16 @@ export function formatResults(results: BenchResults): string {
   ];
   if (results.growth.length > 1) {
     lines.push('', 'peak RSS vs history length (the newest commits, scanned with --since; one run each):');
-    lines.push(`  ${row(['commits', 'selfmod node', 'selfmod tree', 'git log -p'], GROWTH_COLUMNS)}`);
+    lines.push(`  ${row(['commits', 'selfmod node', 'selfmod tree', 'git log -p', 'live heap'], GROWTH_COLUMNS)}`);
     for (const point of results.growth) {
-      lines.push(`  ${row([String(point.commits), megabytes(point.peakRootKb), megabytes(point.peakTreeKb), megabytes(point.floorPeakKb)], GROWTH_COLUMNS)}`);
+      lines.push(
+        `  ${row(
+          [String(point.commits), megabytes(point.peakRootKb), megabytes(point.peakTreeKb), megabytes(point.floorPeakKb), megabytes(point.liveHeapKb)],
+          GROWTH_COLUMNS,
+        )}`,
+      );
     }
+    lines.push('  live heap: the most the V8 heap still held after any full collection, in a run of its own with --trace-gc');
   }
   return `${lines.join('\n')}\n`;
 }

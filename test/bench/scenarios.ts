@@ -8,6 +8,8 @@ export interface GrowthPoint {
   readonly peakTreeKb: number | null;
   /** Peak of `git log -p` alone over the same commits. */
   readonly floorPeakKb: number | null;
+  /** The most heap still in use after a full collection (see largestLiveHeapKb). */
+  readonly liveHeapKb: number | null;
 }
 
 export interface Comparison {
@@ -58,12 +60,14 @@ export async function measureGrowth(
   for (const slice of await historySlices(root, [0.25, 0.5, 1])) {
     onSlice(slice.commits);
     const { measurement } = await measureSelfmod(selfmodBin, root, reportPath, slice.base);
+    const { liveHeapKb } = await measureSelfmod(selfmodBin, root, reportPath, slice.base, true);
     const floor = await measureFloor(root, slice.base);
     growth.push({
       commits: slice.commits,
       peakRootKb: measurement.peakRootKb,
       peakTreeKb: measurement.peakTreeKb,
       floorPeakKb: floor.peakTreeKb,
+      liveHeapKb,
     });
   }
   return growth;
