@@ -8,7 +8,7 @@ export { declaredNames } from './declared-names.js';
  * Bytes of file versions kept (text and index grow with them): one commit's new version is usually
  * the next one's old version, so a small window catches nearly all reuse, even for large trainers.
  */
-const CAPACITY_BYTES = 12 * 1024 * 1024;
+const CAPACITY_BYTES = 8 * 1024 * 1024;
 
 /** A file version's scopes: the names it declares (cheap) and the full index (built on first use). */
 export interface ScopedFile {

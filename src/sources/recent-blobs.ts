@@ -8,7 +8,7 @@ export class RecentBlobs {
   private readonly entries = new Map<string, { bytes: Promise<Buffer | null>; size: number }>();
   private size = 0;
 
-  constructor(private readonly capacityBytes = 8 * 1024 * 1024) {}
+  constructor(private readonly capacityBytes = 4 * 1024 * 1024) {}
 
   /** The version with this id if it is held (or being read), refreshed as recently used. */
   get(id: string): Promise<Buffer | null> | null {
