@@ -115,8 +115,9 @@ export class MemorySampler {
       let label = this.labels.get(pid);
       if (label === undefined) {
         label = processLabel(pid);
-        // A process just forked by node still shows node's command line until it execs git.
-        if (pid === this.root || label !== 'node') this.labels.set(pid, label);
+        // A process just forked by node still shows node's command line until it execs git, and
+        // none at all while it execs: ask again next time.
+        if (pid === this.root || (label !== 'node' && !label.startsWith('pid '))) this.labels.set(pid, label);
       }
       parts.set(label, (parts.get(label) ?? 0) + kb);
       treeKb += kb;
