@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { compileGlob, GlobSyntaxError } from '../../src/engine/glob.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 /** Asserts, path by path, which of `paths` the pattern matches, so a failure names the path. */
 function expectMatches(pattern: string, matching: readonly string[], notMatching: readonly string[]): void {
@@ -10,17 +11,6 @@ function expectMatches(pattern: string, matching: readonly string[], notMatching
   for (const path of notMatching) {
     expect({ pattern, path, isMatch: matches(path) }).toEqual({ pattern, path, isMatch: false });
   }
-}
-
-/** A small deterministic PRNG (mulberry32), so a failing random case fails the same way every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let mixed = Math.imul(state ^ (state >>> 15), 1 | state);
-    mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

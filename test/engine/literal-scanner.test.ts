@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LiteralScanner } from '../../src/engine/literal-scanner.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 /** The groups `scan` reports for `text`, sorted and each once, or 'unscanned' when it returned false. */
 function groupsFound(scanner: LiteralScanner, text: string): number[] | 'unscanned' {
@@ -11,17 +12,6 @@ function groupsFound(scanner: LiteralScanner, text: string): number[] | 'unscann
 /** A scanner where literal `i` is its own group `i`. */
 function scannerOf(literals: readonly string[]): LiteralScanner {
   return new LiteralScanner(literals, literals.map((_, index) => index));
-}
-
-/** A small deterministic PRNG (mulberry32), so a failing random case fails the same way every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let mixed = Math.imul(state ^ (state >>> 15), 1 | state);
-    mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('LiteralScanner', () => {

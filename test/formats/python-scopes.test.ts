@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { findPythonScopes, type CodeScope } from '../../src/formats/python-scopes.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 /** Each line's scope chain as dotted names (`Env.step`), '' outside any scope: easy to read in a diff. */
 function namesByLine(source: string): string[] {
@@ -734,17 +735,6 @@ describe('findPythonScopes: size', () => {
     expect(index.scopesAt(depth + 1).at(-1)).toEqual(fn(`f${depth - 1}`, depth));
   });
 });
-
-/** A small deterministic PRNG (mulberry32), so a failing random case fails the same way every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let mixed = Math.imul(state ^ (state >>> 15), 1 | state);
-    mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('findPythonScopes: reading on demand', () => {
   const fragments = [

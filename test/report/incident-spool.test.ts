@@ -29,6 +29,24 @@ async function someIncidents(): Promise<Incident[]> {
   return lists.flat();
 }
 
+/** A report header for a one-commit scan; `overrides` sets the fields a test cares about. */
+function testHeader(overrides: Partial<Parameters<typeof buildReportHeader>[0]> = {}) {
+  return buildReportHeader({
+    version: '1.2.3',
+    target: { root: '/r', mode: 'git', since: null, sinceCommit: null, head: null, shallow: false, history: true, workingTree: false },
+    startedAt: new Date(0),
+    finishedAt: new Date(1000),
+    error: null,
+    warnings: [],
+    commitsScanned: 1,
+    changesChecked: 1,
+    rulesLoaded: 1,
+    total: 0,
+    ...emptyCounts(),
+    ...overrides,
+  });
+}
+
 describe('IncidentSpool', () => {
   it('gives back every incident unchanged, in report order, and counts them', async () => {
     const incidents = await someIncidents();
@@ -69,18 +87,7 @@ describe('IncidentSpool', () => {
     const spool = new IncidentSpool();
     try {
       for (const incident of incidents) spool.add(incident);
-      const header = buildReportHeader({
-        version: '1.2.3',
-        target: { root: '/r', mode: 'git', since: null, sinceCommit: null, head: null, shallow: false, history: true, workingTree: false },
-        startedAt: new Date(0),
-        finishedAt: new Date(1000),
-        error: null,
-        warnings: [],
-        commitsScanned: 1,
-        changesChecked: 1,
-        rulesLoaded: 1,
-        ...spool.counts(),
-      });
+      const header = testHeader(spool.counts());
       const bytes = Buffer.concat([...jsonReportBytesFromSpool(header, spool)]).toString('utf8');
       expect(bytes).toBe(formatJsonReport(assembleReport(header, [...incidents].sort(compareIncidents))));
     } finally {
@@ -136,19 +143,7 @@ describe('IncidentSpool', () => {
 describe('jsonReportChunks', () => {
   it('writes the report as JSON, one incident per line', async () => {
     const incidents = (await someIncidents()).sort(compareIncidents);
-    const header = buildReportHeader({
-      version: '1.2.3',
-      target: { root: '/r', mode: 'git', since: null, sinceCommit: null, head: null, shallow: false, history: true, workingTree: false },
-      startedAt: new Date(0),
-      finishedAt: new Date(1000),
-      error: null,
-      warnings: ['w'],
-      commitsScanned: 1,
-      changesChecked: 5,
-      rulesLoaded: 3,
-      total: incidents.length,
-      ...emptyCounts(),
-    });
+    const header = testHeader({ warnings: ['w'], changesChecked: 5, rulesLoaded: 3, total: incidents.length });
     const report = assembleReport(header, incidents);
     const text = formatJsonReport(report);
     expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(report)));
@@ -160,19 +155,7 @@ describe('jsonReportChunks', () => {
   });
 
   it('gathers many incidents into each chunk, and writes a large one whole', () => {
-    const header = buildReportHeader({
-      version: '1.2.3',
-      target: { root: '/r', mode: 'git', since: null, sinceCommit: null, head: null, shallow: false, history: true, workingTree: false },
-      startedAt: new Date(0),
-      finishedAt: new Date(1000),
-      error: null,
-      warnings: [],
-      commitsScanned: 1,
-      changesChecked: 1,
-      rulesLoaded: 1,
-      total: 2001,
-      ...emptyCounts(),
-    });
+    const header = testHeader({ total: 2001 });
     const formatted = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ id: `i${i}`, text: 'ü'.repeat(i % 50) }));
     formatted.splice(1000, 0, JSON.stringify({ id: 'large', text: 'x'.repeat(200_000) }));
     const chunks = [...jsonReportChunksFromFormatted(header, formatted)];
