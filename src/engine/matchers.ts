@@ -100,22 +100,20 @@ function evaluateInOrder(
         return combine.step(next, resolved) ? evaluateInOrder(children, context, next, combine, i + 1) : combine.finish(next);
       });
     }
-    if (state === null) {
-      if (result.isMatch === combine.skipsUntil) continue;
-      state = combine.start();
+    if (state === null && !result.isMatch) {
+      // Nothing gathered yet, and a child that does not match decides `all` and changes nothing for `any`.
+      if (combine.isAll) return NO_MATCH;
+      continue;
     }
+    state ??= combine.start();
     if (!combine.step(state, result)) return combine.finish(state);
   }
   return state === null ? combine.empty : combine.finish(state);
 }
 
 interface Combination {
-  /**
-   * While no state exists, results with this `isMatch` change nothing and are skipped: for `any`, a
-   * child that does not match; for `all`, none (its first child's result always counts).
-   */
-  readonly skipsUntil: boolean | null;
-  /** The answer when every child was skipped. */
+  readonly isAll: boolean;
+  /** The answer when no child's result had to be kept (`any` with no match). */
   readonly empty: MatchResult;
   start(): Gathered;
   step(state: Gathered, result: MatchResult): boolean;
@@ -136,7 +134,7 @@ function finishedMatch(state: Gathered, lines: ReadonlySet<DiffLine> | null): Ma
 function allOf(children: Matcher[]): Matcher {
   const ordered = [...children].sort((a, b) => a.cost - b.cost);
   const combine: Combination = {
-    skipsUntil: null,
+    isAll: true,
     empty: WHOLE_MATCH,
     start: () => ({ lines: null, scopes: null, covered: null, isWhole: false, isMatch: true }),
     step(state, result) {
@@ -158,23 +156,15 @@ function allOf(children: Matcher[]): Matcher {
   };
   return {
     cost: Math.max(0, ...children.map((child) => child.cost)),
-    evaluate(context) {
-      // The first child (cheapest, usually a path) decides most evaluations before any state is made.
-      const first = ordered[0];
-      if (first === undefined) return WHOLE_MATCH;
-      const result = first.evaluate(context);
-      if (result instanceof Promise) return evaluateInOrder(ordered, context, null, combine);
-      if (!result.isMatch) return NO_MATCH;
-      const state = combine.start();
-      return combine.step(state, result) ? evaluateInOrder(ordered, context, state, combine, 1) : combine.finish(state);
-    },
+    // The first child (cheapest, usually a path) decides most evaluations before any state is made.
+    evaluate: (context) => evaluateInOrder(ordered, context, null, combine),
   };
 }
 
 function anyOf(children: Matcher[]): Matcher {
   const ordered = [...children].sort((a, b) => a.cost - b.cost);
   const combine: Combination = {
-    skipsUntil: false,
+    isAll: false,
     empty: NO_MATCH,
     start: () => ({ lines: null, scopes: null, covered: null, isWhole: false, isMatch: false }),
     step(state, result) {
