@@ -3,13 +3,7 @@ import { LiteralScanner } from './literal-scanner.js';
 import type { MatchContext } from './match-context.js';
 import { requiredLiterals } from './required-literals.js';
 
-/**
- * Tells a rule set's line patterns which changed lines they need not try. Each pattern's required
- * literals (see requiredLiterals) are found in every changed line of a change in one pass, for all
- * patterns at once; a pattern then runs only on lines holding one of its literals, or holding
- * anything but ASCII. Most lines of most changes hold none, and a regular expression that cannot
- * skip ahead (`(?:^|\W)(?:timeout|…)`) costs about as much per line whether it matches or not.
- */
+/** Where one change's lines hold literals (see LinePrefilter.scanLines). */
 interface LineLiterals {
   readonly bySlot: ReadonlyArray<readonly number[] | undefined>;
   readonly unscanned: readonly number[];
@@ -17,6 +11,13 @@ interface LineLiterals {
 
 const NONE: readonly number[] = Object.freeze([]);
 
+/**
+ * Tells a rule set's line patterns which changed lines they need not try. Each pattern's required
+ * literals (see requiredLiterals) are found in every changed line of a change in one pass, for all
+ * patterns at once; a pattern then runs only on lines holding one of its literals, or holding
+ * anything but ASCII. Most lines of most changes hold none, and a regular expression that cannot
+ * skip ahead (`(?:^|\W)(?:timeout|…)`) costs about as much per line whether it matches or not.
+ */
 export class LinePrefilter {
   private readonly literalSets: Array<readonly string[]> = [];
   private scanner: LiteralScanner | null = null;
