@@ -260,7 +260,7 @@ function blobContent(
     (oldBytes ??= (async () => {
       if (isBinary || !oldName) return null;
       if (!oldName.includes(':')) {
-        const held = recent.get(oldName);
+        const held = await recent.get(oldName);
         if (held) return held;
         // The new side was just seen (as the old side of the next newer commit): rebuild this one
         // from it rather than ask git.
