@@ -9,6 +9,10 @@ import type { OtherLanguageVersion } from './other-language-scopes.js';
 import { ScopeCache, type ScopedFile } from './scope-cache.js';
 
 
+type NameTest = (test: (scope: Pick<Scope, 'kind' | 'name'>) => boolean) => boolean;
+
+const SIDES = ['removed', 'added'] as const;
+
 /** Languages whose scopes are keys; the others have functions and classes. */
 const KEYED_LANGUAGES: ReadonlySet<ScopeLanguage> = new Set(['yaml', 'json', 'toml']);
 
@@ -30,6 +34,12 @@ export class MatchContext {
   readonly scopeLanguage: ScopeLanguage | null;
 
   private readonly cache: ScopeCache;
+  /**
+   * Whether a side's version declares a scope a test accepts, once that version was loaded; null
+   * when the side has no version to look in, undefined until loaded.
+   */
+  private oldDeclares: NameTest | null | undefined = undefined;
+  private newDeclares: NameTest | null | undefined = undefined;
   /** Facts about this change that shared helpers of the rule set computed once (see memo). */
   private memos: Map<object, unknown> | null = null;
 
@@ -88,13 +98,35 @@ export class MatchContext {
     if (this.scopeLanguage === null || (wanted === 'key') !== KEYED_LANGUAGES.has(this.scopeLanguage)) return null;
     if (this.scopeLanguage === 'python') {
       const file = await this.scopesFor(side);
+      this.remember(side, file === null ? null : (test) => file.declared.some(test));
       if (!file || !file.declared.some(mayMatch)) return null;
       return this.indexFor(side, file);
     }
     const version = await (side === 'removed'
       ? (this.oldVersion ??= this.loadVersion('removed', this.scopeLanguage))
       : (this.newVersion ??= this.loadVersion('added', this.scopeLanguage)));
+    this.remember(side, version === null ? null : (test) => version.mayDeclare(test));
     return version !== null && version.mayDeclare(mayMatch) ? version.index() : null;
+  }
+
+  /**
+   * True when, without waiting for anything, it is certain that no scope `mayMatch` accepts encloses
+   * a changed line: the language has no such scopes, or each side with changed lines was already
+   * loaded (by an earlier rule on this change) and declares none. False means: ask scopeIndexFor.
+   */
+  hasNoScopeLike(wanted: 'code' | 'key', mayMatch: (scope: Pick<Scope, 'kind' | 'name'>) => boolean): boolean {
+    if (this.scopeLanguage === null || (wanted === 'key') !== KEYED_LANGUAGES.has(this.scopeLanguage)) return true;
+    for (const side of SIDES) {
+      if (this.linesOn(side).length === 0) continue;
+      const declares = side === 'removed' ? this.oldDeclares : this.newDeclares;
+      if (declares === undefined || (declares !== null && declares(mayMatch))) return false;
+    }
+    return true;
+  }
+
+  private remember(side: 'removed' | 'added', declares: NameTest | null): void {
+    if (side === 'removed') this.oldDeclares = declares;
+    else this.newDeclares = declares;
   }
 
   /** As loadSide, for other languages: a YAML version's keys follow from the other side's and the diff. */

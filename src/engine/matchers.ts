@@ -355,8 +355,9 @@ function scopeMatcher(
   return {
     cost: 10,
     evaluate(context) {
-      // Answered at once when there is nothing to look up: no promise for most changes.
-      if (context.scopeLanguage === null || context.lines.length === 0) return NO_MATCH;
+      // Answered at once when there is nothing to look up, or an earlier rule already loaded what
+      // shows there is nothing: no promise for most checks.
+      if (context.lines.length === 0 || context.hasNoScopeLike(kind === 'key' ? 'key' : 'code', isWanted)) return NO_MATCH;
       return scopesOfLines(context);
     },
   };

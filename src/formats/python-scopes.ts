@@ -343,6 +343,9 @@ function measureIndent(text: string): { readonly indent: number; readonly codeSt
 }
 
 function matchScopeHeader(text: string, codeStart: number): Pick<CodeScope, 'kind' | 'name'> | null {
+  // Most statements start with neither `async`, `def` nor `class`: no regular expression for them.
+  const first = text.charCodeAt(codeStart);
+  if (first !== 0x61 && first !== 0x64 && first !== 0x63) return null;
   SCOPE_HEADER.lastIndex = codeStart;
   const match = SCOPE_HEADER.exec(text);
   if (match === null) return null;
@@ -402,10 +405,11 @@ class LogicalLineLexer {
     let position = this.openQuote === null ? from : this.scanString(text, from);
     while (position < text.length && this.openQuote === null) {
       // Jump straight to the next character that matters; most of a line is names and operators.
+      // `test`, not `exec`: every pattern here matches one character, so lastIndex says where, and no
+      // match array is made for each bracket and quote of every line read.
       SIGNIFICANT.lastIndex = position;
-      const found = SIGNIFICANT.exec(text);
-      if (found === null) break;
-      position = found.index;
+      if (!SIGNIFICANT.test(text)) break;
+      position = SIGNIFICANT.lastIndex - 1;
       const code = text.charCodeAt(position);
       if (code === HASH) break;
       if (code === 0x22 || code === 0x27) {
@@ -432,9 +436,8 @@ class LogicalLineLexer {
     let index = position;
     while (index < text.length) {
       pattern.lastIndex = index;
-      const found = pattern.exec(text);
-      if (found === null) return text.length;
-      index = found.index;
+      if (!pattern.test(text)) return text.length;
+      index = pattern.lastIndex - 1;
       const code = text.charCodeAt(index);
       if (code === BACKSLASH) {
         if (index + 1 >= text.length) {

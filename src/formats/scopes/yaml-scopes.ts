@@ -74,6 +74,7 @@ function yamlKeyOfLine(text: string): string | null {
 }
 
 const BYTE_ORDER_MARK = '\uFEFF';
+const NO_NAMES: readonly string[] = Object.freeze([]);
 
 /**
  * The keys a line of a file may give the index, however the line was read: from a diff (with CRLF's
@@ -81,8 +82,13 @@ const BYTE_ORDER_MARK = '\uFEFF';
  * them), one per logical line (see logicalLines), with and without a leading byte order mark. The same
  * line gives the same keys either way, so that one version's keys follow from another's and a diff.
  */
-export function yamlKeysOfLine(text: string): string[] {
+export function yamlKeysOfLine(text: string): readonly string[] {
   const line = text.endsWith('\r') ? text.slice(0, -1) : text;
+  if (!line.startsWith(BYTE_ORDER_MARK) && !LOGICAL_LINE_BREAK.test(line)) {
+    // The usual line, one logical line without a byte order mark: no lists to build.
+    const name = yamlKeyOfLine(line);
+    return name === null ? NO_NAMES : [name];
+  }
   const names: string[] = [];
   for (const part of logicalLines(line)) {
     for (const variant of part.startsWith(BYTE_ORDER_MARK) ? [part, part.slice(1)] : [part]) {
