@@ -53,12 +53,7 @@ export class RuleIndex {
     }
   }
 
-  /** The rules that can match this change, in their original order. */
-  rulesFor(change: Change): readonly CompiledRule[] {
-    return this.selectionFor(change).rules;
-  }
-
-  /** The rules that can match this change, and the path answers shared by changes to its paths. */
+  /** The rules that can match this change (in their original order), and the path answers shared by changes to its paths. */
   selectionFor(change: Change): RuleSelection {
     const key = `${change.file}\0${change.previousFile ?? ''}`;
     let selection = this.candidates.get(key);
