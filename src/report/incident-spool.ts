@@ -132,9 +132,10 @@ export class IncidentSpool {
 
   /**
    * The incidents in report order as formatIncidentJson wrote them, `first` before the first and
-   * `between` between two, in buffers of about `chunkBytes` that the caller keeps: read from the
-   * spool file straight into the buffer that is written out, never decoded to text and encoded again
-   * (a long history's report runs to tens of MB).
+   * `between` between two, in buffers of about `chunkBytes`: read from the spool file straight into
+   * the buffer that is written out, never decoded to text and encoded again (a long history's report
+   * runs to tens of MB). Each buffer is valid until the next one is asked for: one buffer serves the
+   * whole report, where a fresh one each time left tens of MB for the collector at the end of a scan.
    */
   *joinedInOrder(first: string, between: string, chunkBytes = PENDING_BYTES): Generator<Buffer> {
     this.flush();
@@ -149,7 +150,6 @@ export class IncidentSpool {
       const needed = lead.length + entry.length;
       if (used > 0 && used + needed > chunk.length) {
         yield chunk.subarray(0, used);
-        chunk = Buffer.allocUnsafe(chunkBytes);
         used = 0;
       }
       if (needed > chunk.length) chunk = Buffer.allocUnsafe(needed);

@@ -69,11 +69,16 @@ describe('IncidentSpool', () => {
     try {
       for (const incident of [...incidents].reverse()) spool.add(incident);
       const expected = `[${[...incidents].sort(compareIncidents).map((incident) => JSON.stringify(incident)).join(',')}`;
+      // Each buffer is valid until the next is asked for, as a writer uses them: copy as we go.
+      const copies = (chunks: Iterable<Buffer>) => Array.from(chunks, (chunk) => Buffer.from(chunk));
       // Buffers smaller than one incident: each then holds one, grown to fit.
-      const small = [...spool.joinedInOrder('[', ',', 16)];
+      const small = copies(spool.joinedInOrder('[', ',', 16));
       expect(small).toHaveLength(incidents.length);
       expect(Buffer.concat(small).toString('utf8')).toBe(expected);
-      const large = [...spool.joinedInOrder('[', ',', 1 << 20)];
+      const medium = copies(spool.joinedInOrder('[', ',', 2 * Buffer.byteLength(expected) / incidents.length));
+      expect(medium.length).toBeGreaterThan(1);
+      expect(Buffer.concat(medium).toString('utf8')).toBe(expected);
+      const large = copies(spool.joinedInOrder('[', ',', 1 << 20));
       expect(large).toHaveLength(1);
       expect(Buffer.concat(large).toString('utf8')).toBe(expected);
       expect([...new IncidentSpool().joinedInOrder('[', ',')]).toEqual([]);
@@ -88,7 +93,7 @@ describe('IncidentSpool', () => {
     try {
       for (const incident of incidents) spool.add(incident);
       const header = testHeader(spool.counts());
-      const bytes = Buffer.concat([...jsonReportBytesFromSpool(header, spool)]).toString('utf8');
+      const bytes = Buffer.concat(Array.from(jsonReportBytesFromSpool(header, spool), (chunk) => Buffer.from(chunk))).toString('utf8');
       expect(bytes).toBe(formatJsonReport(assembleReport(header, [...incidents].sort(compareIncidents))));
     } finally {
       spool.close();
