@@ -90,8 +90,12 @@ function repeat(info: Info, min: number, max: number): Info {
 function literal(char: string): Info {
   const code = char.charCodeAt(0);
   if (char.length !== 1 || code >= 0x80) return UNKNOWN;
-  return { exact: new Set([char.toLowerCase()]), required: null };
+  // One Info per character, shared: nothing changes an Info once made, and a rule set's patterns
+  // hold thousands of literal characters.
+  return (LITERALS[code] ??= { exact: new Set([char.toLowerCase()]), required: null });
 }
+
+const LITERALS: Array<Info | undefined> = [];
 
 class Parser {
   private position = 0;
