@@ -32,6 +32,23 @@ export async function measureFloor(root: string, since: string | null = null): P
 }
 
 /**
+ * A rule file whose one rule matches no path a history holds: a scan with it alone (and
+ * `--no-default-rules`) still reads, parses and builds every change, and so measures the pipeline
+ * without the rules' work.
+ */
+export const NEVER_MATCHING_RULE = `id: never-matches
+category: training
+severity: low
+description: Matches no real path; for measuring the scan without its rules.
+message: never
+match:
+  path: ['never-matches-*.none']
+examples:
+  flag:
+    - file: never-matches-1.none
+`;
+
+/**
  * Times `selfmod scan` of the history (or of since..HEAD). Its JSON report goes to `reportPath`, a
  * file rather than a pipe, so reading the output costs selfmod no more than /dev/null would.
  */
@@ -39,10 +56,9 @@ export async function measureSelfmod(
   selfmodBin: string,
   root: string,
   reportPath: string,
-  since: string | null = null,
-  traceGc = false,
+  { since = null, traceGc = false, ruleArgs = [] }: { since?: string | null; traceGc?: boolean; ruleArgs?: readonly string[] } = {},
 ): Promise<{ measurement: Measurement; summary: ScanSummary; liveHeapKb: number | null }> {
-  const args = [selfmodBin, 'scan', root, '--no-working-tree', '--format', 'json', '--fail-on', 'critical'];
+  const args = [selfmodBin, 'scan', root, '--no-working-tree', '--format', 'json', '--fail-on', 'critical', ...ruleArgs];
   if (since !== null) args.push('--since', since);
   // V8's trace goes to stdout, so the report goes to its file through --output instead.
   if (traceGc) args.unshift('--trace-gc');

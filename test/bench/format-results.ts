@@ -12,6 +12,8 @@ export interface BenchResults {
   readonly floor: readonly Measurement[];
   readonly selfmod: readonly Measurement[];
   readonly summary: ScanSummary;
+  /** One run with a single rule that matches nothing: the history read, parsed and built, no rule work. */
+  readonly pipeline?: Measurement;
   /** Peak memory for ever longer stretches of the same history, shortest first. */
   readonly growth: readonly GrowthPoint[];
 }
@@ -83,6 +85,13 @@ export function formatResults(results: BenchResults): string {
     `selfmod checked ${plural(summary.changesChecked, 'change')} in ${plural(summary.commitsScanned, 'commit')} with ` +
       `${plural(summary.rulesLoaded, 'rule')}: ${plural(summary.total, 'incident')} (${describeSeverities(summary.bySeverity)})`,
   ];
+  if (results.pipeline) {
+    const pipelineRatio = results.pipeline.seconds / floorTime;
+    lines.push(
+      `with one rule that matches nothing (history read, parsed and checked, no rule work; one run): ` +
+        `${seconds(results.pipeline.seconds)}, ${pipelineRatio.toFixed(2)}× the floor, node peak RSS ${megabytes(results.pipeline.peakRootKb)}`,
+    );
+  }
   if (results.growth.length > 1) {
     lines.push('', 'peak RSS vs history length (the newest commits, scanned with --since; one run each):');
     lines.push(`  ${row(['commits', 'selfmod node', 'selfmod tree', 'git log -p', 'live heap'], GROWTH_COLUMNS)}`);

@@ -5,13 +5,13 @@
  * wall-clock time, because shared machines are too noisy for that.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BenchUsageError, parseBenchArgs, USAGE, type BenchOptions } from './bench-args.js';
 import { buildDist } from './build-dist.js';
-import { ScanFailedError } from './commands.js';
+import { measureSelfmod, NEVER_MATCHING_RULE, ScanFailedError } from './commands.js';
 import { formatResults } from './format-results.js';
 import { git } from './git-process.js';
 import { describeHistory } from './history-facts.js';
@@ -59,8 +59,12 @@ async function runScanSuite(options: BenchOptions): Promise<void> {
     const comparison = await compareWithFloor(SELFMOD_BIN, root, reportPath, options.runs, (round, floor, selfmod) =>
       progress(`run ${round + 1}/${options.runs}: git log -p ${floor.seconds.toFixed(2)} s, selfmod ${selfmod.seconds.toFixed(2)} s`),
     );
+    progress('selfmod with one rule that matches nothing');
+    const rulePath = join(scratch, 'never-matches.yml');
+    await writeFile(rulePath, NEVER_MATCHING_RULE);
+    const pipeline = await measureSelfmod(SELFMOD_BIN, root, reportPath, { ruleArgs: ['--no-default-rules', '--rules', rulePath] });
     const growth = await measureGrowth(SELFMOD_BIN, root, reportPath, (commits) => progress(`memory on the newest ${commits} commits`));
-    process.stdout.write(formatResults({ facts, ...comparison, growth }));
+    process.stdout.write(formatResults({ facts, ...comparison, pipeline: pipeline.measurement, growth }));
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

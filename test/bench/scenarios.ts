@@ -59,8 +59,8 @@ export async function measureGrowth(
   const growth: GrowthPoint[] = [];
   for (const slice of await historySlices(root, [0.25, 0.5, 1])) {
     onSlice(slice.commits);
-    const { measurement } = await measureSelfmod(selfmodBin, root, reportPath, slice.base);
-    const { liveHeapKb } = await measureSelfmod(selfmodBin, root, reportPath, slice.base, true);
+    const { measurement } = await measureSelfmod(selfmodBin, root, reportPath, { since: slice.base });
+    const { liveHeapKb } = await measureSelfmod(selfmodBin, root, reportPath, { since: slice.base, traceGc: true });
     const floor = await measureFloor(root, slice.base);
     growth.push({
       commits: slice.commits,
