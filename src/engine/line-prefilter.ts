@@ -21,6 +21,8 @@ const NONE: readonly number[] = Object.freeze([]);
 export class LinePrefilter {
   private readonly literalSets: Array<readonly string[]> = [];
   private scanner: LiteralScanner | null = null;
+  /** Made once: a closure per call would be one more allocation for every pattern on every change. */
+  private readonly scanContext = (context: MatchContext): LineLiterals => this.scanLines(context.lines);
 
   /** Registers a pattern. Returns its slot, or null when it names no literal worth looking for. */
   register(source: string): number | null {
@@ -37,7 +39,7 @@ export class LinePrefilter {
    * needs to try, in ascending order.
    */
   candidatesFor(context: MatchContext, slot: number): readonly number[] {
-    const found = context.memo(this, () => this.scanLines(context.lines));
+    const found = context.memo(this, this.scanContext);
     const own = found.bySlot[slot];
     if (found.unscanned.length === 0) return own ?? NONE;
     return own === undefined ? found.unscanned : mergeAscending(own, found.unscanned);

@@ -61,10 +61,10 @@ export class MatchContext {
    * What `make` returns, computed once per change for `owner` (a helper shared by the rule set) and
    * let go with the change: a WeakMap keyed by the change would hold it until a full collection.
    */
-  memo<T>(owner: object, make: () => T): T {
+  memo<T>(owner: object, make: (context: MatchContext) => T): T {
     const memos = (this.memos ??= new Map());
     if (memos.has(owner)) return memos.get(owner) as T;
-    const value = make();
+    const value = make(this);
     memos.set(owner, value);
     return value;
   }

@@ -34,13 +34,12 @@ const CHUNK_CHARS = 32 * 1024;
 
 /** As jsonReportChunks, from incidents already formatted by formatIncidentJson. */
 export function* jsonReportChunksFromFormatted(header: ReportHeader, incidents: Iterable<string>): Generator<string> {
-  const skeleton = JSON.stringify({ ...header, incidents: [] }, null, 2);
-  let pending = [skeleton.slice(0, skeleton.length - INCIDENTS_TAIL.length), '"incidents": ['];
+  let pending = [reportHead(header)];
   let pendingChars = 0;
   let isFirst = true;
   for (const incident of incidents) {
-    pending.push(isFirst ? '\n    ' : ',\n    ', incident);
-    pendingChars += incident.length + 6;
+    pending.push(isFirst ? BEFORE_FIRST_INCIDENT : BETWEEN_INCIDENTS, incident);
+    pendingChars += incident.length + BETWEEN_INCIDENTS.length;
     isFirst = false;
     if (pendingChars >= CHUNK_CHARS) {
       yield pending.join('');
@@ -48,8 +47,21 @@ export function* jsonReportChunksFromFormatted(header: ReportHeader, incidents: 
       pendingChars = 0;
     }
   }
-  pending.push(isFirst ? ']\n}\n' : '\n  ]\n}\n');
+  pending.push(reportTail(isFirst));
   yield pending.join('');
+}
+
+/** The pretty-printed header, up to the opening of the incidents array; one incident per line follows. */
+function reportHead(header: ReportHeader): string {
+  const skeleton = JSON.stringify({ ...header, incidents: [] }, null, 2);
+  return `${skeleton.slice(0, skeleton.length - INCIDENTS_TAIL.length)}"incidents": [`;
+}
+
+const BEFORE_FIRST_INCIDENT = '\n    ';
+const BETWEEN_INCIDENTS = ',\n    ';
+
+function reportTail(isEmpty: boolean): string {
+  return isEmpty ? ']\n}\n' : '\n  ]\n}\n';
 }
 
 /**
@@ -57,10 +69,9 @@ export function* jsonReportChunksFromFormatted(header: ReportHeader, incidents: 
  * the output without being decoded (see IncidentSpool.joinedInOrder).
  */
 export function* jsonReportBytesFromSpool(header: ReportHeader, spool: IncidentSpool): Generator<Buffer> {
-  const skeleton = JSON.stringify({ ...header, incidents: [] }, null, 2);
-  yield Buffer.from(`${skeleton.slice(0, skeleton.length - INCIDENTS_TAIL.length)}"incidents": [`, 'utf8');
-  yield* spool.joinedInOrder('\n    ', ',\n    ');
-  yield Buffer.from(spool.count === 0 ? ']\n}\n' : '\n  ]\n}\n', 'utf8');
+  yield Buffer.from(reportHead(header), 'utf8');
+  yield* spool.joinedInOrder(BEFORE_FIRST_INCIDENT, BETWEEN_INCIDENTS);
+  yield Buffer.from(reportTail(spool.count === 0), 'utf8');
 }
 
 function* mapIterable<T, R>(items: Iterable<T>, fn: (item: T) => R): Generator<R> {
