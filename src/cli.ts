@@ -1,10 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
-import { rulesListCommand, rulesTestCommand } from './commands/rules.js';
-import { scanCommand, type ScanFlags } from './commands/scan.js';
-import { demoCommand } from './commands/demo.js';
-import { snapshotCommand, type SnapshotFlags } from './commands/snapshot.js';
-import { runVerify } from './commands/verify.js';
-import { watchCommand, type WatchFlags } from './commands/watch.js';
+import type { ScanFlags } from './commands/scan.js';
+import type { SnapshotFlags } from './commands/snapshot.js';
+import type { WatchFlags } from './commands/watch.js';
 import type { CommandIo } from './commands/io.js';
 import { SEVERITIES } from './engine/rule.js';
 import { SelfmodError, UsageError } from './errors.js';
@@ -86,6 +83,8 @@ export async function run(argv: readonly string[], io?: CommandIo): Promise<numb
     .addOption(new Option('--format <format>', 'stdout format (default: text on a terminal, else json)').choices(['text', 'json']))
     .addOption(new Option('--fail-on <severity>', 'lowest severity that makes the exit code 1 (default: low)').choices([...SEVERITIES]))
     .action(async (path: string, flags: ScanFlags) => {
+      // Each command's modules load when it runs: a scan does not pay at start-up for the watcher's.
+      const { scanCommand } = await import('./commands/scan.js');
       exitCode = await withInterruptSignal((signal) => scanCommand(path, flags, streams, signal));
     });
 
@@ -109,6 +108,7 @@ export async function run(argv: readonly string[], io?: CommandIo): Promise<numb
     .addOption(new Option('--fail-on <severity>', 'lowest severity that makes the exit code 1 (default: low)').choices([...SEVERITIES]))
     .addOption(new Option('--kill-on <severity>', 'stop the command (SIGTERM, then SIGKILL) on the first incident this severe').choices([...SEVERITIES]))
     .action(async (path: string, flags: WatchFlags) => {
+      const { watchCommand } = await import('./commands/watch.js');
       exitCode = await withInterruptSignal((signal) => watchCommand(path, flags, command, streams, signal));
     });
 
@@ -121,6 +121,7 @@ export async function run(argv: readonly string[], io?: CommandIo): Promise<numb
     .option('--no-default-ignores', 'also record node_modules/ and tool caches')
     .option('--copy-limit <MB>', 'megabytes of text-file copies kept for diffs', '256')
     .action(async (path: string, flags: SnapshotFlags) => {
+      const { snapshotCommand } = await import('./commands/snapshot.js');
       exitCode = await snapshotCommand(path, flags, streams);
     });
 
@@ -130,6 +131,7 @@ export async function run(argv: readonly string[], io?: CommandIo): Promise<numb
     .argument('<events-file>', 'the log written by selfmod watch --events')
     .option('--key-file <file>', 'the key given to selfmod watch --key-file')
     .action(async (eventsFile: string, flags: { keyFile?: string }) => {
+      const { runVerify } = await import('./commands/verify.js');
       const outcome = await runVerify({ eventsFile, keyFile: flags.keyFile ?? null });
       streams.stdout.write(`${outcome.lines.join('\n')}\n`);
       exitCode = outcome.exitCode;
@@ -143,6 +145,7 @@ export async function run(argv: readonly string[], io?: CommandIo): Promise<numb
     .option('--no-default-rules', 'do not list the built-in rules')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (flags: { rules: string[]; defaultRules: boolean; format: 'text' | 'json' }) => {
+      const { rulesListCommand } = await import('./commands/rules.js');
       exitCode = await rulesListCommand(flags, streams);
     });
   rules
@@ -151,6 +154,7 @@ export async function run(argv: readonly string[], io?: CommandIo): Promise<numb
     .argument('[paths...]', 'rule files or directories')
     .option('--default-rules', 'also test the built-in rules when paths are given', false)
     .action(async (paths: string[], flags: { defaultRules: boolean }) => {
+      const { rulesTestCommand } = await import('./commands/rules.js');
       exitCode = await rulesTestCommand(paths, flags, streams);
     });
 
@@ -160,6 +164,7 @@ export async function run(argv: readonly string[], io?: CommandIo): Promise<numb
     .option('--output <file>', 'where to write the JSON report', 'selfmod-demo-report.json')
     .option('--keep', 'keep the sandbox repository and print its path')
     .action(async (flags: { output: string; keep?: boolean }) => {
+      const { demoCommand } = await import('./commands/demo.js');
       exitCode = await demoCommand(flags, streams);
     });
 

@@ -1,5 +1,7 @@
-import { structuredPatch } from 'diff';
 import type { DiffLine, Hunk } from './change.js';
+import { lazyModule } from '../util/lazy-module.js';
+
+const jsdiff = lazyModule<typeof import('diff')>('diff');
 
 /**
  * Edit distance, and time, past which we stop looking for a minimal diff and show a whole-file
@@ -16,7 +18,7 @@ export function diffTexts(oldText: string | null, newText: string | null): Hunk[
   const before = oldText ?? '';
   const after = newText ?? '';
   if (before === after) return [];
-  const patch = structuredPatch('a', 'b', before, after, '', '', { context: 3, maxEditLength: MAX_EDIT_LENGTH, timeout: MAX_DIFF_MS });
+  const patch = jsdiff().structuredPatch('a', 'b', before, after, '', '', { context: 3, maxEditLength: MAX_EDIT_LENGTH, timeout: MAX_DIFF_MS });
   if (!patch) return [wholeFileHunk(before, after)];
   return patch.hunks.map((hunk) =>
     toHunk(

@@ -22,7 +22,7 @@ export function coversProtectedMatcher(kind: CoverKind, protection: () => Protec
   return {
     cost: 2,
     evaluate(context) {
-      if (kind === 'symlink-target') return symlinkTargetCovers(context, protection());
+      if (kind === 'symlink-target') return symlinkTargetCovers(context, protection);
       const directory = patternFileDirectory(context.change.file, kind);
       if (directory === null || context.change.isBinary) return NO_MATCH;
       return patternLinesCover(context, kind, directory, protection());
@@ -114,11 +114,14 @@ function macrosIn(content: string): Map<string, readonly string[]> {
  * as written (`/shared/ref/checkpoints/` still names weights) and by the paths inside the tree it
  * may come back to (`../repo/rewards/x.py` from the top of a checkout named `repo`).
  */
-function symlinkTargetCovers(context: MatchContext, protection: ProtectedPaths): MatchResult {
+function symlinkTargetCovers(context: MatchContext, protectionOf: () => ProtectedPaths): MatchResult {
   const { change } = context;
   const target = change.newTarget;
+  // Most changes are not links: they must not pay for working out what the rule set protects.
+  if (target === null || target === change.oldTarget) return NO_MATCH;
+  const protection = protectionOf();
   // A link that is itself in a protected place is reported by the rules that protect that place.
-  if (target === null || target === change.oldTarget || protection.isProtected(change.file)) return NO_MATCH;
+  if (protection.isProtected(change.file)) return NO_MATCH;
   const { inTree, elsewhere } = targetPaths(change.file, target);
   const reached = [...(inTree === null ? [] : [inTree]), ...elsewhere].find((path) => namesProtected(path, protection));
   if (reached !== undefined) return { isMatch: true, lines: null, scopes: [], covered: [reached] };

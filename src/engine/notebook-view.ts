@@ -1,6 +1,8 @@
-import { diffArrays } from 'diff';
 import type { Change, DiffLine, Hunk } from '../change/change.js';
 import { readNotebookCode, type CodeLine, type NotebookCode } from '../formats/scopes/notebook-cells.js';
+import { lazyModule } from '../util/lazy-module.js';
+
+const jsdiff = lazyModule<typeof import('diff')>('diff');
 
 const NOTEBOOK_FILE = /\.ipynb$/i;
 
@@ -69,7 +71,7 @@ function changedCode(before: Side, after: Side): DiffLine[] {
     line ? [{ side: 'removed', text: line.text, oldLine: line.notebookLine, newLine: null }] : [];
   const added = (line: CodeLine | null | undefined): DiffLine[] =>
     line ? [{ side: 'added', text: line.text, oldLine: null, newLine: line.notebookLine }] : [];
-  const parts = diffArrays(old.tokens, now.tokens, { maxEditLength: MAX_EDIT_LENGTH, timeout: MAX_DIFF_MS });
+  const parts = jsdiff().diffArrays(old.tokens, now.tokens, { maxEditLength: MAX_EDIT_LENGTH, timeout: MAX_DIFF_MS });
   if (!parts) return [...old.lines.flatMap(removed), ...now.lines.flatMap(added)];
   const result: DiffLine[] = [];
   let oldAt = 0;

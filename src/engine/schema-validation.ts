@@ -1,13 +1,16 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { RuleFileError } from '../errors.js';
+import { lazyModule } from '../util/lazy-module.js';
 import type { YamlDocument } from './yaml-source.js';
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+const ajvModule = lazyModule<typeof import('ajv')>('ajv');
+let ajv: import('ajv').Ajv | null = null;
 const compiled = new Map<object, ValidateFunction>();
 
 function validatorFor(schema: object): ValidateFunction {
   let validate = compiled.get(schema);
   if (!validate) {
+    ajv ??= new (ajvModule().Ajv)({ allErrors: true, strict: false });
     validate = ajv.compile(schema);
     compiled.set(schema, validate);
   }

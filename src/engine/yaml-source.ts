@@ -1,5 +1,8 @@
-import { isMap, isNode, LineCounter, parseAllDocuments, type Document } from 'yaml';
+import type { Document } from 'yaml';
 import { RuleFileError } from '../errors.js';
+import { lazyModule } from '../util/lazy-module.js';
+
+const yaml = lazyModule<typeof import('yaml')>('yaml');
 
 /** One YAML document of a file, with a way back from a value's path to its line and column. */
 export interface YamlDocument {
@@ -18,6 +21,7 @@ const MAX_ALIAS_COUNT = 100;
  * RuleFileError naming the file and line.
  */
 export function parseYamlDocuments(text: string, file: string): YamlDocument[] {
+  const { isMap, isNode, LineCounter, parseAllDocuments } = yaml();
   const lineCounter = new LineCounter();
   const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
   const list: Document[] = Array.isArray(documents) ? documents : [];
