@@ -3,6 +3,8 @@
  * `regex.test` call: a scan tests every rule's globs against every changed path.
  */
 
+import { PathLiterals } from './path-literals.js';
+
 /** A glob that cannot be compiled. `reason` says what is wrong; the message also quotes the pattern. */
 export class GlobSyntaxError extends Error {
   readonly pattern: string;
@@ -76,8 +78,13 @@ function compileGlobOnce(pattern: string): (path: string) => boolean {
   // Most paths fail on a literal the pattern needs (`.py`, `reward`): test that cheaply first.
   const literals = [...globs].map(longestLiteral);
   if (literals.some((literal) => literal.length < 2)) return (path) => regex.test(path);
-  return (path) => literals.some((literal) => path.includes(literal)) && regex.test(path);
+  const ids = PATH_LITERALS.register(literals);
+  if (ids === null) return (path) => literals.some((literal) => path.includes(literal)) && regex.test(path);
+  return (path) => PATH_LITERALS.holdsAny(path, ids) && regex.test(path);
 }
+
+/** Shared by every compiled glob, like COMPILED: the globs of a scan all ask about the same paths. */
+const PATH_LITERALS = new PathLiterals();
 
 /**
  * The longest run of ordinary characters within one segment of a glob: any path the glob matches
