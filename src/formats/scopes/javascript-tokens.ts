@@ -101,8 +101,38 @@ const KEYWORDS_BEFORE_EXPRESSION = new Set([
   'return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await',
 ]);
 
+const LONGEST_KEYWORD_BEFORE_EXPRESSION = Math.max(...[...KEYWORDS_BEFORE_EXPRESSION].map((keyword) => keyword.length));
+
 const NEWLINE = 0x0a;
 const BACKSLASH = 0x5c;
+const HASH = 0x23;
+const DOT = 0x2e;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+
+/** ASCII characters that are a whole punctuator whatever follows them (no longer punctuator starts with one). */
+const SINGLE_PUNCTUATORS = new Uint8Array(128);
+for (const char of '(){}[];,~@:') SINGLE_PUNCTUATORS[char.charCodeAt(0)] = 1;
+
+function isAsciiNameStart(code: number): boolean {
+  return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || code === 0x24 || code === 0x5f;
+}
+
+function isAsciiNamePart(code: number): boolean {
+  return isAsciiNameStart(code) || (code >= DIGIT_0 && code <= DIGIT_9);
+}
+
+/**
+ * Where an ASCII name starting before `from` ends, or -1 when what follows it (a character outside
+ * ASCII, or a `\u` escape) may continue it, which NAME_PATTERN then decides.
+ */
+function asciiNameEnd(text: string, from: number): number {
+  let index = from;
+  while (index < text.length && isAsciiNamePart(text.charCodeAt(index))) index++;
+  if (index === text.length) return index;
+  const next = text.charCodeAt(index);
+  return next >= 0x80 || next === BACKSLASH ? -1 : index;
+}
 
 /** Reads `text` into tokens and matches their brackets. */
 export function tokenizeJavaScript(text: string): JavaScriptTokens {
@@ -152,29 +182,75 @@ class Tokenizer {
       } else if (char === '}' && this.templateDepths[this.templateDepths.length - 1] === this.braceDepth) {
         this.templateDepths.pop();
         this.readTemplate(this.position + 1, this.position);
-      } else if (!this.readPattern(NAME_PATTERN, NAME) && !this.readPattern(NUMBER_PATTERN, LITERAL) && !this.readPattern(PUNCTUATOR_PATTERN, PUNCTUATION)) {
+      } else if (!this.readToken(code)) {
         this.position++;
       }
     }
   }
 
+  /**
+   * Reads a name, number or punctuator at the current position; false when none starts there. The
+   * first character rules out most kinds, and a plain ASCII name is read without a regular
+   * expression: a large bundle is mostly names and one-character punctuators.
+   */
+  private readToken(code: number): boolean {
+    if (code < 0x80) {
+      if (isAsciiNameStart(code)) {
+        const end = asciiNameEnd(this.text, this.position + 1);
+        if (end !== -1) {
+          this.pushName(end);
+          return true;
+        }
+        return this.readPattern(NAME_PATTERN, NAME);
+      }
+      if (code === HASH || code === BACKSLASH) return this.readPattern(NAME_PATTERN, NAME) || this.readPattern(PUNCTUATOR_PATTERN, PUNCTUATION);
+      if ((code >= DIGIT_0 && code <= DIGIT_9) || code === DOT) {
+        if (this.readPattern(NUMBER_PATTERN, LITERAL)) return true;
+      } else if (SINGLE_PUNCTUATORS[code] === 1) {
+        this.pushPunctuation(this.position + 1);
+        return true;
+      }
+      return this.readPattern(PUNCTUATOR_PATTERN, PUNCTUATION);
+    }
+    return this.readPattern(NAME_PATTERN, NAME) || this.readPattern(NUMBER_PATTERN, LITERAL) || this.readPattern(PUNCTUATOR_PATTERN, PUNCTUATION);
+  }
+
   private readPattern(pattern: RegExp, kind: TokenKind): boolean {
     pattern.lastIndex = this.position;
-    const match = pattern.exec(this.text);
-    if (match === null) return false;
-    const start = this.position;
-    const value = match[0];
-    this.position += value.length;
-    this.tokens.push(kind, start, this.position, this.line, this.line);
-    if (kind === NAME) this.isRegexAllowed = KEYWORDS_BEFORE_EXPRESSION.has(value);
-    else if (kind === LITERAL) this.isRegexAllowed = false;
+    if (!pattern.test(this.text)) return false;
+    const end = pattern.lastIndex;
+    if (kind === NAME) this.pushName(end);
+    else if (kind === PUNCTUATION) this.pushPunctuation(end);
     else {
-      if (value === '{') this.braceDepth++;
-      else if (value === '}') this.braceDepth = Math.max(0, this.braceDepth - 1);
-      // After a closing bracket or a postfix operator comes an operator; after a block's `}` a statement.
-      this.isRegexAllowed = value !== ')' && value !== ']' && value !== '++' && value !== '--';
+      this.tokens.push(LITERAL, this.position, end, this.line, this.line);
+      this.position = end;
+      this.isRegexAllowed = false;
     }
     return true;
+  }
+
+  private pushName(end: number): void {
+    const start = this.position;
+    this.tokens.push(NAME, start, end, this.line, this.line);
+    this.position = end;
+    const length = end - start;
+    this.isRegexAllowed = length >= 2 && length <= LONGEST_KEYWORD_BEFORE_EXPRESSION && KEYWORDS_BEFORE_EXPRESSION.has(this.text.slice(start, end));
+  }
+
+  private pushPunctuation(end: number): void {
+    const start = this.position;
+    this.tokens.push(PUNCTUATION, start, end, this.line, this.line);
+    this.position = end;
+    const first = this.text.charCodeAt(start);
+    if (end - start === 1) {
+      if (first === 0x7b) this.braceDepth++;
+      else if (first === 0x7d) this.braceDepth = Math.max(0, this.braceDepth - 1);
+      // After a closing bracket comes an operator; after a block's `}` a statement.
+      this.isRegexAllowed = first !== 0x29 && first !== 0x5d;
+    } else {
+      // After a postfix operator comes an operator.
+      this.isRegexAllowed = !(end - start === 2 && (first === 0x2b || first === 0x2d) && this.text.charCodeAt(start + 1) === first);
+    }
   }
 
   /** Reads a regular expression literal at the current `/`; false when the line ends before it does. */
