@@ -100,24 +100,26 @@ export class JsonTokenizer {
     const start = this.position;
     const line = this.line;
     let index = start + 1;
+    // Runs of plain characters are skipped in one step: a notebook's outputs are strings of many KB.
+    const plain = quote === DOUBLE_QUOTE ? PLAIN_IN_DOUBLE_QUOTES : PLAIN_IN_SINGLE_QUOTES;
     while (index < text.length) {
+      plain.lastIndex = index;
+      plain.test(text);
+      index = plain.lastIndex;
+      if (index >= text.length) break;
       const code = text.charCodeAt(index);
       if (code === quote) {
         this.position = index + 1;
         return { kind: 'string', start, end: index + 1, line, endLine: this.line, isUnterminated: false };
       }
       if (code === NEWLINE) break;
-      if (code === BACKSLASH) {
-        // JSON5 lets a backslash continue a string on the next line.
-        if (text.charCodeAt(index + 1) === NEWLINE) this.line++;
-        else if (text.charCodeAt(index + 1) === CARRIAGE_RETURN && text.charCodeAt(index + 2) === NEWLINE) {
-          this.line++;
-          index++;
-        }
-        index += 2;
-      } else {
+      // A backslash. JSON5 lets one continue a string on the next line.
+      if (text.charCodeAt(index + 1) === NEWLINE) this.line++;
+      else if (text.charCodeAt(index + 1) === CARRIAGE_RETURN && text.charCodeAt(index + 2) === NEWLINE) {
+        this.line++;
         index++;
       }
+      index += 2;
     }
     // Cut short by a raw line end or the end of the text: the string stops there, so one stray quote
     // costs one line rather than the rest of the file.
@@ -126,6 +128,10 @@ export class JsonTokenizer {
     return { kind: 'string', start, end, line, endLine: this.line, isUnterminated: true };
   }
 }
+
+/** Characters that neither end a string (its quote, a raw line end) nor start an escape. */
+const PLAIN_IN_DOUBLE_QUOTES = /[^"\\\n]*/y;
+const PLAIN_IN_SINGLE_QUOTES = /[^'\\\n]*/y;
 
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '0': '\0' };
 
