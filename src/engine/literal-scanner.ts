@@ -12,20 +12,27 @@ export class LiteralScanner {
   /** For each state, the groups of the literals that end there (its own and its suffixes'). */
   private readonly outputs: ReadonlyArray<readonly number[] | null>;
 
-  /** `literals[i]` is lower-cased ASCII and belongs to group `groups[i]`. */
-  constructor(literals: readonly string[], groups: readonly number[]) {
+  /** Whether letters are compared with their case; if not, text outside ASCII cannot be scanned. */
+  private readonly isCaseSensitive: boolean;
+
+  /**
+   * `literals[i]` is ASCII and belongs to group `groups[i]`. Unless `caseSensitive`, literals are
+   * lower-cased and found in any letter case.
+   */
+  constructor(literals: readonly string[], groups: readonly number[], { caseSensitive = false }: { caseSensitive?: boolean } = {}) {
     const columns = new Uint8Array(128);
     let width = 1;
     for (const literal of literals) {
       for (let i = 0; i < literal.length; i++) {
         const code = literal.charCodeAt(i);
         if (code >= 0x80) throw new RangeError(`not ASCII: ${JSON.stringify(literal)}`);
-        if (code >= 0x41 && code <= 0x5a) throw new RangeError(`not lower-cased: ${JSON.stringify(literal)}`);
+        if (!caseSensitive && code >= 0x41 && code <= 0x5a) throw new RangeError(`not lower-cased: ${JSON.stringify(literal)}`);
         if (columns[code] === 0) columns[code] = width++;
       }
     }
     // Upper-case letters share their lower-case column.
-    for (let code = 0x41; code <= 0x5a; code++) columns[code] = columns[code | 0x20]!;
+    if (!caseSensitive) for (let code = 0x41; code <= 0x5a; code++) columns[code] = columns[code | 0x20]!;
+    this.isCaseSensitive = caseSensitive;
 
     const children: Array<Map<number, number>> = [new Map()];
     const ends: number[][] = [[]];
@@ -71,17 +78,17 @@ export class LiteralScanner {
 
   /**
    * Calls `onGroup` for the group of each literal found in `text` (a group may be reported more than
-   * once). Returns false, part way, when `text` holds a character outside ASCII: Unicode case folding
-   * (`ſ` matches `s`) puts such a line beyond this comparison, and the caller must treat every group
-   * as found.
+   * once). Without case, returns false, part way, when `text` holds a character outside ASCII: Unicode
+   * case folding (`ſ` matches `s`) puts such a line beyond this comparison, and the caller must treat
+   * every group as found. With case, such a character is one no literal holds, and it returns true.
    */
   scan(text: string, onGroup: (group: number) => void): boolean {
     const { columns, width, table, outputs } = this;
     let state = 0;
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i);
-      if (code >= 0x80) return false;
-      state = table[state * width + columns[code]!]!;
+      if (code >= 0x80 && !this.isCaseSensitive) return false;
+      state = table[state * width + (code < 0x80 ? columns[code]! : 0)]!;
       const found = outputs[state];
       if (found !== null && found !== undefined) for (let k = 0; k < found.length; k++) onGroup(found[k]!);
     }

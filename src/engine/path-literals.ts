@@ -7,9 +7,8 @@ import { LiteralScanner } from './literal-scanner.js';
  * (`**\/{bin,.local/bin,…}/{kill,timeout,…}`), and a history of many thousand paths asks them all
  * about each new path.
  *
- * The scanner compares ASCII letters without case, so it finds a superset of what a case-sensitive
- * glob needs: "no literal here" is always true, "some literal here" only lets the glob's own
- * regular expression decide. A path outside ASCII is never ruled out.
+ * Literals are compared with their case, as globs are, so "no literal here" means exactly what a
+ * failed `includes` did; "some literal here" only lets the glob's own regular expression decide.
  */
 export class PathLiterals {
   private readonly ids = new Map<string, number>();
@@ -18,7 +17,6 @@ export class PathLiterals {
   private seenIn = new Int32Array(0);
   private scanNumber = 0;
   private scannedPath: string | null = null;
-  private isScannable = true;
   private readonly markSeen = (id: number): void => {
     this.seenIn[id] = this.scanNumber;
   };
@@ -30,10 +28,9 @@ export class PathLiterals {
    */
   register(literals: readonly string[]): readonly number[] | null {
     if (this.scanner !== null) return null;
-    const folded = literals.map((literal) => literal.toLowerCase());
-    if (folded.some((literal) => !/^[\x00-\x7f]+$/.test(literal))) return null;
+    if (literals.some((literal) => !/^[\x00-\x7f]+$/.test(literal))) return null;
     const ids = new Set<number>();
-    for (const literal of folded) {
+    for (const literal of literals) {
       let id = this.ids.get(literal);
       if (id === undefined) {
         id = this.ids.size;
@@ -44,21 +41,20 @@ export class PathLiterals {
     return [...ids];
   }
 
-  /** False only when `path` certainly holds none of the literals `ids` stand for. */
+  /** Whether `path` holds one of the literals `ids` stand for. */
   holdsAny(path: string, ids: readonly number[]): boolean {
     if (path !== this.scannedPath) this.scan(path);
-    if (!this.isScannable) return true;
     for (let i = 0; i < ids.length; i++) if (this.seenIn[ids[i]!] === this.scanNumber) return true;
     return false;
   }
 
   private scan(path: string): void {
     if (this.scanner === null) {
-      this.scanner = new LiteralScanner([...this.ids.keys()], [...this.ids.values()]);
+      this.scanner = new LiteralScanner([...this.ids.keys()], [...this.ids.values()], { caseSensitive: true });
       this.seenIn = new Int32Array(this.ids.size);
     }
     this.scanNumber++;
     this.scannedPath = path;
-    this.isScannable = this.scanner.scan(path, this.markSeen);
+    this.scanner.scan(path, this.markSeen);
   }
 }

@@ -58,6 +58,17 @@ describe('LiteralScanner', () => {
     expect(groupsFound(scanner, 'key\x7f')).toEqual([0]);
   });
 
+  it('with case, finds literals as written and reads characters outside ASCII as no literal', () => {
+    const scanner = new LiteralScanner(['Reward', 'bin/', '.py'], [0, 1, 2], { caseSensitive: true });
+    expect(groupsFound(scanner, 'src/Reward.py')).toEqual([0, 2]);
+    expect(groupsFound(scanner, 'src/reward.PY')).toEqual([]);
+    expect(groupsFound(scanner, 'usr/local/bin/sh')).toEqual([1]);
+    expect(groupsFound(scanner, 'é/Reward')).toEqual([0]);
+    // A character outside ASCII between the letters breaks the literal rather than the scan.
+    expect(groupsFound(scanner, 'Rewé/ard bi\u212An/')).toEqual([]);
+    expect(groupsFound(scanner, 'Rew\u017Fard')).toEqual([]);
+  });
+
   it('finds nothing in an empty text, and a scanner without literals finds nothing', () => {
     expect(groupsFound(scannerOf(['a']), '')).toEqual([]);
     expect(groupsFound(scannerOf([]), 'anything at all')).toEqual([]);
