@@ -101,7 +101,20 @@ const KEYWORDS_BEFORE_EXPRESSION = new Set([
   'return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await',
 ]);
 
-const LONGEST_KEYWORD_BEFORE_EXPRESSION = Math.max(...[...KEYWORDS_BEFORE_EXPRESSION].map((keyword) => keyword.length));
+/** The keywords above by their first character's code, so a name is compared without slicing it out. */
+const KEYWORDS_BY_FIRST_CODE = new Map<number, string[]>();
+for (const keyword of KEYWORDS_BEFORE_EXPRESSION) {
+  const list = KEYWORDS_BY_FIRST_CODE.get(keyword.charCodeAt(0)) ?? [];
+  list.push(keyword);
+  KEYWORDS_BY_FIRST_CODE.set(keyword.charCodeAt(0), list);
+}
+
+function isKeywordBeforeExpression(text: string, start: number, end: number): boolean {
+  const candidates = KEYWORDS_BY_FIRST_CODE.get(text.charCodeAt(start));
+  if (candidates === undefined) return false;
+  for (const keyword of candidates) if (keyword.length === end - start && text.startsWith(keyword, start)) return true;
+  return false;
+}
 
 const NEWLINE = 0x0a;
 const BACKSLASH = 0x5c;
@@ -233,8 +246,7 @@ class Tokenizer {
     const start = this.position;
     this.tokens.push(NAME, start, end, this.line, this.line);
     this.position = end;
-    const length = end - start;
-    this.isRegexAllowed = length >= 2 && length <= LONGEST_KEYWORD_BEFORE_EXPRESSION && KEYWORDS_BEFORE_EXPRESSION.has(this.text.slice(start, end));
+    this.isRegexAllowed = isKeywordBeforeExpression(this.text, start, end);
   }
 
   private pushPunctuation(end: number): void {
