@@ -11,6 +11,9 @@ import { formatIncidentJson } from './write-json.js';
 /** Size of the write buffer. */
 const PENDING_BYTES = 1 << 20;
 const NEWLINE = 0x0a;
+/** Diffs shorter than this are simply encoded again for each incident. */
+const SHARED_DIFF_CHARS = 1024;
+const EMPTY_DIFF_MEMBER = '"diff":""';
 
 /** Writes all of `bytes` at `position`: writeSync may write less than it was given. */
 function writeAll(fd: number, bytes: Buffer, position: number): void {
@@ -52,6 +55,12 @@ export class IncidentSpool {
   private readonly pending = Buffer.allocUnsafe(PENDING_BYTES);
   private pendingBytes = 0;
   private isClosed = false;
+  /**
+   * The last long diff written and its JSON bytes: the incidents of one change share one diff string,
+   * often tens of KB, which is then escaped and encoded once instead of once per rule that matched.
+   */
+  private lastDiff: string | null = null;
+  private lastDiffJson: Buffer = Buffer.alloc(0);
   readonly bySeverity: Record<Severity, number>;
   readonly byCategory: Record<Category, number>;
 
@@ -72,8 +81,7 @@ export class IncidentSpool {
 
   add(incident: Incident): void {
     // Stored as it will be written, so writing the report copies text instead of re-encoding it.
-    // The newline is appended as a byte: adding it to the text would copy the whole text again.
-    const length = this.append(formatIncidentJson(incident));
+    const length = this.appendIncident(incident);
     this.entries.push({ key: incidentSortKey(incident), offset: this.size, length: length - 1 });
     this.isSorted = false;
     this.size += length;
@@ -81,8 +89,43 @@ export class IncidentSpool {
     this.byCategory[incident.category]++;
   }
 
+  /**
+   * Encodes an incident as formatIncidentJson does, and a newline, after the bytes already spooled;
+   * returns their length in bytes.
+   */
+  private appendIncident(incident: Incident): number {
+    if (incident.diff.length < SHARED_DIFF_CHARS) return this.append(formatIncidentJson(incident));
+    // The incident with an empty diff, split where the diff's value goes. Inside JSON strings every
+    // quote is escaped, and no member nested in an incident is called diff, so the first unescaped
+    // `"diff":""` is the incident's own.
+    const text = formatIncidentJson({ ...incident, diff: '' });
+    const at = text.indexOf(EMPTY_DIFF_MEMBER);
+    if (at === -1) throw new SelfmodError('internal', `an incident of ${incident.ruleId} was encoded without its diff`);
+    const splitAt = at + EMPTY_DIFF_MEMBER.length - 2;
+    const diffJson = this.diffJson(incident.diff);
+    const room = text.length * 3 + diffJson.length + 1;
+    if (room > PENDING_BYTES - this.pendingBytes) this.flush();
+    if (room > PENDING_BYTES) return this.append(formatIncidentJson(incident));
+    const start = this.pendingBytes;
+    let end = start + this.pending.write(text.slice(0, splitAt), start, 'utf8');
+    end += diffJson.copy(this.pending, end);
+    end += this.pending.write(text.slice(splitAt + 2), end, 'utf8');
+    this.pending[end] = NEWLINE;
+    this.pendingBytes = end + 1;
+    return end + 1 - start;
+  }
+
+  private diffJson(diff: string): Buffer {
+    if (diff !== this.lastDiff) {
+      this.lastDiff = diff;
+      this.lastDiffJson = Buffer.from(JSON.stringify(diff), 'utf8');
+    }
+    return this.lastDiffJson;
+  }
+
   /** Encodes `text` and a newline after the bytes already spooled; returns their length in bytes. */
   private append(text: string): number {
+    // The newline is appended as a byte: adding it to the text would copy the whole text again.
     // A UTF-16 code unit never takes more than 3 bytes in UTF-8, so this much room always suffices.
     const room = text.length * 3 + 1;
     if (room > PENDING_BYTES - this.pendingBytes) this.flush();

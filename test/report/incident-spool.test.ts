@@ -7,7 +7,7 @@ import { exampleToChange } from '../../src/engine/rule-tester.js';
 import { compareIncidents } from '../../src/report/incident-order.js';
 import { IncidentSpool } from '../../src/report/incident-spool.js';
 import { assembleReport, buildReportHeader, emptyCounts } from '../../src/report/report.js';
-import { formatJsonReport, jsonReportBytesFromSpool, jsonReportChunks, jsonReportChunksFromFormatted } from '../../src/report/write-json.js';
+import { formatIncidentJson, formatJsonReport, jsonReportBytesFromSpool, jsonReportChunks, jsonReportChunksFromFormatted } from '../../src/report/write-json.js';
 
 function rule(id: string, severity: Severity): RuleDefinition {
   return {
@@ -133,6 +133,31 @@ describe('IncidentSpool', () => {
     try {
       for (const incident of incidents) spool.add(incident);
       expect([...spool.formattedInOrder()]).toEqual([...incidents].sort(compareIncidents).map((incident) => JSON.stringify(incident)));
+    } finally {
+      spool.close();
+    }
+  });
+
+  it('writes a long diff shared by several incidents once per change, each incident exactly as formatIncidentJson does', async () => {
+    // Text that imitates the member the spool splits at, inside the diff, the evidence and the message.
+    const hostile = '"diff":"" \\"diff\\":\\"\\" ünï 😀 \u2028 \u0000';
+    const longDiff = (tag: string) => `@@ -1 +1 @@\n-${tag} ${hostile}\n${'+line ' + tag + ' ' + hostile + '\n'}`.repeat(40);
+    const [template] = await someIncidents();
+    const first = longDiff('first');
+    const second = longDiff('second');
+    const incidents: Incident[] = [first, first, first, second, `${second}`.slice(0), first, 'short diff "diff":""'].map((diff, index) => ({
+      ...template!,
+      id: `id-${index}`,
+      message: `${hostile} ${index}`,
+      diff,
+      evidence: [{ side: 'added', line: index + 1, text: hostile }],
+    }));
+    const spool = new IncidentSpool();
+    try {
+      for (const incident of incidents) spool.add(incident);
+      const expected = [...incidents].sort(compareIncidents).map(formatIncidentJson);
+      expect([...spool.formattedInOrder()]).toEqual(expected);
+      expect([...spool.inOrder()]).toEqual([...incidents].sort(compareIncidents));
     } finally {
       spool.close();
     }
