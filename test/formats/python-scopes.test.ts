@@ -832,4 +832,26 @@ describe('findPythonScopes: UTF-8 bytes', () => {
     const fork = fromText.forkFor(Buffer.from(source.replace('return 1', 'return 2')), 5);
     expect(fork.scopesAt(6).map((scope) => scope.name)).toEqual(['Ärger', 'ünïcode_score']);
   });
+
+  it('gives the same scopes as the decoded text for a long file: long lines, CRLF, bad bytes, any ending', () => {
+    const pieces: Buffer[] = [];
+    for (let block = 0; block < 120; block++) {
+      pieces.push(Buffer.from(`class Block${block}:\r\n    def score_${block}(self):\n        text = "ünï ${'x'.repeat(block * 7)}"\n`));
+      // A truncated UTF-8 sequence and a stray byte just before line ends, which decode to U+FFFD.
+      pieces.push(Buffer.from([0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x79, 0x20, 0x3d, 0x20, 0x31, 0x20, 0x23, 0xe2, 0x82, 0x0a]));
+      pieces.push(Buffer.from([0x23, 0xff, 0x0d, 0x0a]));
+      if (block % 40 === 7) pieces.push(Buffer.from(`        long = [${'1, '.repeat(4000)}\n        ]\n`));
+      pieces.push(Buffer.from(`    s = '''\ndef not_a_scope_${block}():\n'''\n\ndef top_${block}():\n    return ${block}\n`));
+    }
+    const whole = Buffer.concat(pieces);
+    for (const bytes of [whole, whole.subarray(0, whole.length - 1), whole.subarray(0, 12_345)]) {
+      const text = bytes.toString('utf8');
+      const fromText = findPythonScopes(text);
+      const fromBytes = findPythonScopes(bytes);
+      expect(fromBytes.lineCount).toBe(fromText.lineCount);
+      for (let line = 0; line <= fromText.lineCount + 1; line++) expect(fromBytes.scopesAt(line), `line ${line}`).toEqual(fromText.scopesAt(line));
+    }
+    // Asked for a line far into the file first, as a scan of one late hunk does.
+    expect(findPythonScopes(whole).scopesAt(findPythonScopes(whole.toString('utf8')).lineCount - 1).map((scope) => scope.name)).toEqual(['top_119']);
+  });
 });
