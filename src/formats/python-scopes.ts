@@ -42,12 +42,85 @@ export interface PythonScopeIndex {
  *   before it into whose body it is indented, unless a shallower comment between them closed that scope:
  *   a trailing `# TODO` indented under a function's last line belongs to that function.
  *
- * Lines are split at `\n` (as git counts them); a `\r` before it is dropped. A tab advances to the next
+ * Lines are numbered as git counts them, split at `\n` with a `\r` before it dropped; where a `\r`
+ * alone ends a line as well, one of git's lines gets the scopes of each line Python reads in it. A tab advances to the next
  * multiple of 8 columns and a form feed resets the column, as in Python. Text is read as-is: files in
  * other encodings should be decoded before.
  */
 export function findPythonScopes(source: string | Buffer): PythonScopeIndex {
-  return new LazyScopeIndex(source);
+  return hasLoneCarriageReturn(source) ? new PhysicalLineScopeIndex(source) : new LazyScopeIndex(source);
+}
+
+/** True when a `\r` that no `\n` follows ends a line: Python reads it as a line end, git does not. */
+function hasLoneCarriageReturn(source: string | Buffer): boolean {
+  const isText = typeof source === 'string';
+  for (let at = isText ? source.indexOf('\r') : source.indexOf(CARRIAGE_RETURN); at !== -1; ) {
+    const next = isText ? source.charCodeAt(at + 1) : source[at + 1];
+    if (next !== NEWLINE && at + 1 < source.length) return true;
+    at = isText ? source.indexOf('\r', at + 1) : source.indexOf(CARRIAGE_RETURN, at + 1);
+  }
+  return false;
+}
+
+/**
+ * The scopes of a file whose lines end in a carriage return alone, which git reads as one long line
+ * and Python as many: each of git's lines gets the scopes of every line Python reads in it, outer ones
+ * first, so that an edit to `compute_reward` does not pass for one to the function before it. Rare
+ * enough to be read whole and never forked.
+ */
+class PhysicalLineScopeIndex implements PythonScopeIndex {
+  readonly lineCount: number;
+  private readonly physical: PythonScopeIndex;
+  /** For git line n, its first line as Python reads them at [n - 1] and one past its last at [n]. */
+  private readonly firstPhysical: number[] = [1];
+  private readonly renumbered = new Map<CodeScope, CodeScope>();
+
+  constructor(source: string | Buffer) {
+    const text = typeof source === 'string' ? source : source.toString('utf8');
+    const gitLines = text === '' ? [] : text.split('\n');
+    if (text.endsWith('\n')) gitLines.pop();
+    this.lineCount = gitLines.length;
+    const physicalLines: string[] = [];
+    for (const gitLine of gitLines) {
+      const parts = gitLine.split('\r');
+      // A carriage return that ends git's line is a CRLF line end (or the file's last), not a line of its own.
+      if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
+      physicalLines.push(...parts);
+      this.firstPhysical.push(physicalLines.length + 1);
+    }
+    this.physical = new LazyScopeIndex(physicalLines.join('\n'));
+  }
+
+  scopesAt(line: number): readonly CodeScope[] {
+    if (!Number.isInteger(line) || line < 1 || line > this.lineCount) return NO_SCOPES;
+    const scopes = new Set<CodeScope>();
+    for (let physicalLine = this.firstPhysical[line - 1] as number; physicalLine < (this.firstPhysical[line] as number); physicalLine++) {
+      for (const scope of this.physical.scopesAt(physicalLine)) scopes.add(this.numberedAsGit(scope));
+    }
+    return scopes.size === 0 ? NO_SCOPES : Object.freeze([...scopes]);
+  }
+
+  /** The scope with the number of git's line its header is on; the same object each time. */
+  private numberedAsGit(scope: CodeScope): CodeScope {
+    let renumbered = this.renumbered.get(scope);
+    if (!renumbered) {
+      // The last git line whose first line as Python reads them is at or before the header.
+      let low = 1;
+      let high = this.lineCount;
+      while (low < high) {
+        const middle = (low + high + 1) >> 1;
+        if ((this.firstPhysical[middle - 1] as number) <= scope.line) low = middle;
+        else high = middle - 1;
+      }
+      renumbered = Object.freeze({ ...scope, line: low });
+      this.renumbered.set(scope, renumbered);
+    }
+    return renumbered;
+  }
+
+  forkFor(source: string | Buffer): PythonScopeIndex {
+    return findPythonScopes(source);
+  }
 }
 
 /** Where the next `\n` is at or after `from`, or -1; works on text and on UTF-8 bytes alike. */
@@ -100,6 +173,7 @@ class LazyScopeIndex implements PythonScopeIndex {
   }
 
   forkFor(source: string | Buffer, sharedLines: number): PythonScopeIndex {
+    if (hasLoneCarriageReturn(source)) return new PhysicalLineScopeIndex(source);
     let snapshot: Snapshot | undefined;
     for (let i = this.snapshots.length - 1; i >= 0 && !snapshot; i--) {
       if ((this.snapshots[i] as Snapshot).line <= sharedLines) snapshot = this.snapshots[i];
@@ -151,6 +225,7 @@ const NO_SCOPES: readonly CodeScope[] = Object.freeze([]);
 const TAB = 0x09;
 const FORM_FEED = 0x0c;
 const CARRIAGE_RETURN = 0x0d;
+const NEWLINE = 0x0a;
 const VERTICAL_TAB = 0x0b;
 const SPACE = 0x20;
 const HASH = 0x23;

@@ -176,4 +176,16 @@ describe('line patterns on a file whose lines end in a lone carriage return', ()
     const incidents = await run({ added: '^\\s*return 1\\.0$' }, example);
     expect(incidents).toHaveLength(1);
   });
+
+  it('gives each of those lines\' scopes, so an edit to the second function is not the first one\'s', async () => {
+    const example = {
+      file: 'rl/env.py',
+      before: 'def helper(t):\r    return t\r\rdef compute_reward(t):\r    return score(t)\r',
+      after: 'def helper(t):\r    return t\r\rdef compute_reward(t):\r    return 1.0\r',
+    };
+    const incidents = await run({ scope: { name: '^compute_reward$', kind: 'function' } }, example);
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]?.scopes).toEqual(['compute_reward']);
+    expect(await run({ scope: { name: '^plot$', kind: 'function' } }, example)).toHaveLength(0);
+  });
 });

@@ -584,6 +584,29 @@ describe('findPythonScopes: line endings and ranges', () => {
     expect(namesByLine(source)).toEqual(['f', 'f', 'f', 'f', '']);
   });
 
+  it('gives a line of git\'s that holds several lines ended by a carriage return alone the scopes of each', () => {
+    const lf = 'class Env:\n    def step(self):\n        return 1\n\ndef compute_reward(t):\n    s = \'\'\'\ndef fake():\n\'\'\'\n    return s\nx = 1\n';
+    const loneCr = lf.replaceAll('\n', '\r');
+    const index = findPythonScopes(loneCr);
+    expect(index.lineCount).toBe(1);
+    expect(index.scopesAt(1).map((scope) => `${scope.kind} ${scope.name} ${scope.line}`)).toEqual([
+      'class Env 1',
+      'function step 1',
+      'function compute_reward 1',
+    ]);
+    expect(index.scopesAt(2)).toEqual([]);
+    expect(findPythonScopes(Buffer.from(loneCr)).scopesAt(1)).toEqual(index.scopesAt(1));
+    // Mixed with LF and CRLF lines: only the line that holds lone carriage returns is widened.
+    const mixed = 'def a():\r\n    return 1\n\ndef b():\r    return 2\rdef c():\n    return 3\n';
+    expect(namesByLine(mixed)).toEqual(['a', 'a', '', 'b|c', 'c'].map((names) => names.replace('|', '.')));
+    expect(findPythonScopes(mixed).lineCount).toBe(5);
+    // A version forked from one without lone carriage returns reads them too.
+    const fork = findPythonScopes(lf).forkFor(loneCr, 0);
+    expect(fork.scopesAt(1)).toEqual(index.scopesAt(1));
+    expect(findPythonScopes('x = 1\r').lineCount).toBe(1);
+    expect(findPythonScopes('x = 1\r').scopesAt(1)).toEqual([]);
+  });
+
   it('counts lines as git does', () => {
     expect(findPythonScopes('').lineCount).toBe(0);
     expect(findPythonScopes('\n').lineCount).toBe(1);
@@ -679,13 +702,17 @@ describe('findPythonScopes: malformed input', () => {
       const source = Array.from({ length }, () => fragments[Math.floor(random() * fragments.length)]).join('');
       const index = findPythonScopes(source);
       expect(index.lineCount).toBe(source === '' ? 0 : source.split('\n').length - (source.endsWith('\n') ? 1 : 0));
+      // Where a carriage return alone ends a line, one of git's lines may hold several scopes' headers.
+      const hasLoneCr = /\r(?!\n|$)/.test(source);
       for (let line = 0; line <= index.lineCount + 1; line++) {
         const chain = index.scopesAt(line);
         for (let depth = 0; depth < chain.length; depth++) {
           const scope = chain[depth] as CodeScope;
-          if (depth > 0) expect(scope.line).toBeGreaterThan((chain[depth - 1] as CodeScope).line);
+          if (depth > 0 && !hasLoneCr) expect(scope.line).toBeGreaterThan((chain[depth - 1] as CodeScope).line);
+          if (depth > 0 && hasLoneCr) expect(scope.line).toBeGreaterThanOrEqual((chain[depth - 1] as CodeScope).line);
           // A scope's own header line is always inside that scope.
-          expect(index.scopesAt(scope.line).at(-1)).toBe(scope);
+          if (!hasLoneCr) expect(index.scopesAt(scope.line).at(-1)).toBe(scope);
+          else expect(index.scopesAt(scope.line)).toContain(scope);
         }
       }
     }

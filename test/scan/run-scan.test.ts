@@ -32,6 +32,24 @@ describe('runScan', () => {
     expect(report.incidents.length).toBeGreaterThan(0);
   });
 
+  it('finds a reward function in a file whose lines end in a carriage return alone, which git reads as one line', async () => {
+    repo = await createTestRepo();
+    const helpers = (body: string) => `import math\r\rdef helper(t):\r    return t\r\rdef compute_reward(t):\r    ${body}\r`;
+    await repo.commitFiles('init', { 'utils/helpers.py': helpers('return score(t)') });
+    await repo.commitFiles('hack', { 'utils/helpers.py': helpers('return 1.0') });
+    await repo.write({ 'utils/helpers.py': helpers('return 2.0') });
+    const { report } = await scan(repo.root);
+    const reward = report.incidents.filter((incident) => incident.ruleId === 'reward-function-edited');
+    expect(summarize(reward).sort()).toEqual([
+      'reward-function-edited utils/helpers.py [added] init',
+      'reward-function-edited utils/helpers.py [modified] hack',
+      'reward-function-edited utils/helpers.py [modified] working-tree:worktree',
+    ]);
+    // The edit is attributed to the function it is in, not to the one before it on git's line.
+    for (const incident of reward) expect(incident.scopes).toContain('compute_reward');
+    expect(reward.filter((incident) => incident.change === 'modified').map((incident) => incident.scopes)).toEqual([['compute_reward'], ['compute_reward']]);
+  });
+
   it('is deterministic: two runs give the same incidents in the same order', async () => {
     repo = await createTestRepo();
     await repo.commitFiles('init', { 'rl/compute_reward.py': REWARD });
