@@ -2,6 +2,9 @@ import { compileGlob, expandBraces } from './glob.js';
 import { compilePathPredicate } from './path-predicate.js';
 import type { MatcherSpec, RuleExample } from './rule.js';
 
+/** Patterns whose covered paths are remembered: a history's ignore and attribute files repeat a few hundred lines. */
+const MAX_REMEMBERED_ANSWERS = 512;
+
 /** How many covered paths an incident names; the rest are counted. */
 export const MAX_COVERED_NAMED = 5;
 
@@ -30,6 +33,8 @@ export class ProtectedPaths {
   private readonly predicates: ReadonlyArray<(file: string) => boolean>;
   private readonly samples: readonly SamplePath[];
   private anywhere: readonly string[] | null = null;
+  /** coveredBy's answers by directory and glob, least recently asked first. */
+  private readonly answers = new Map<string, readonly string[]>();
 
   private constructor(predicates: ReadonlyArray<(file: string) => boolean>, samples: readonly SamplePath[]) {
     this.predicates = predicates;
@@ -81,7 +86,21 @@ export class ProtectedPaths {
    * sorted, each once. A folder it names may hold anything (`dist/`), so names protected anywhere
    * are not tried inside it.
    */
-  coveredBy(glob: string, directory: string): string[] {
+  coveredBy(glob: string, directory: string): readonly string[] {
+    // A history changes the same ignore and attribute lines over and over: each is worked out once.
+    const key = `${directory}\0${glob}`;
+    let covered = this.answers.get(key);
+    if (covered) {
+      this.answers.delete(key);
+    } else {
+      covered = Object.freeze(this.workOutCoveredBy(glob, directory));
+      if (this.answers.size >= MAX_REMEMBERED_ANSWERS) this.answers.delete(this.answers.keys().next().value as string);
+    }
+    this.answers.set(key, covered);
+    return covered;
+  }
+
+  private workOutCoveredBy(glob: string, directory: string): string[] {
     const prefix = directory === '' ? '' : `${directory}/`;
     const covered = new Set<string>();
     const folded = glob.toLowerCase();

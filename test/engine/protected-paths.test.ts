@@ -33,6 +33,18 @@ describe('ProtectedPaths', () => {
     expect(paths.coveredBy('dist/', '')).toEqual([]);
   });
 
+  it('answers a pattern asked again, in the same or another folder, as it did the first time', () => {
+    const make = () => protectedBy({ path: ['*reward*/', 'conftest.py', 'scripts/shutdown.sh'] });
+    const asked = [['*', 'experiments'], ['*', ''], ['rewards/', ''], ['shut*', 'scripts'], ['*.log', ''], ['*', 'experiments']] as const;
+    const fresh = asked.map(([glob, directory]) => make().coveredBy(glob, directory));
+    const paths = make();
+    expect(asked.map(([glob, directory]) => paths.coveredBy(glob, directory))).toEqual(fresh);
+    expect(fresh[0]).not.toEqual(fresh[1]);
+    // Past the answers it keeps, the oldest are worked out again, the same.
+    for (let index = 0; index < 2000; index++) paths.coveredBy(`tmp${index}*`, '');
+    expect(asked.map(([glob, directory]) => paths.coveredBy(glob, directory))).toEqual(fresh);
+  });
+
   it('uses the rules\' flag examples as sample paths', () => {
     const paths = ProtectedPaths.fromRules([
       { id: 'r', match: { path: ['rl_environment/'] }, examples: { flag: [{ file: 'rl_environment/compute_reward.py' }] } },
