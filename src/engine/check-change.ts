@@ -36,7 +36,9 @@ export async function checkChange(
   const context = new MatchContext(await notebookCodeView(change), cache, pathAnswers);
   const incidents: Incident[] = [];
   let diff: RenderedDiff | null = null;
-  for (const rule of rules) {
+  // A counted loop: in an async function, for…of made an iterator result for every rule of every change.
+  for (let ruleIndex = 0; ruleIndex < rules.length; ruleIndex++) {
+    const rule = rules[ruleIndex] as CompiledRule;
     const pending = rule.matcher.evaluate(context);
     const result = pending instanceof Promise ? await pending : pending;
     if (!result.isMatch) continue;

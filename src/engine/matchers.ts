@@ -370,10 +370,14 @@ function scopeMatcher(
       if (sideLines.length === 0) continue;
       const index = await context.scopeIndexFor(side, kind === 'key' ? 'key' : 'code', isWanted);
       if (!index) continue;
-      for (const line of sideLines) {
+      // Counted loops: in an async function, for…of made an iterator result for every line and scope.
+      for (let lineIndex = 0; lineIndex < sideLines.length; lineIndex++) {
+        const line = sideLines[lineIndex] as DiffLine;
         const number = side === 'added' ? line.newLine : line.oldLine;
         if (number === null) continue;
-        for (const scope of index.scopesAt(number)) {
+        const chain = index.scopesAt(number);
+        for (let depth = 0; depth < chain.length; depth++) {
+          const scope = chain[depth] as Scope;
           if (!isWanted(scope)) continue;
           (lines ??= new Set()).add(line);
           scopes.push(scope.name);
