@@ -4,6 +4,8 @@
  * command-line scope that outranks every config file and, unlike `-c`, never splits a key on `=`.
  */
 
+import { delimiter, isAbsolute } from 'node:path';
+
 /** Settings that are the same for every repository. */
 const FIXED_OVERRIDES: ReadonlyArray<readonly [string, string]> = [
   // Programs the repository's config could make git run.
@@ -120,6 +122,18 @@ export interface GitLocation {
 }
 
 /**
+ * The caller's PATH without its relative entries (`.`, `bin`, an empty one): git runs in the
+ * repository's top or git directory, where such an entry would find a `git` (or a `sh`, for git's
+ * own merge of a remerge diff) that the agent put there.
+ */
+export function absoluteSearchPath(path: string | undefined): string {
+  return (path ?? '/usr/local/bin:/usr/bin:/bin')
+    .split(delimiter)
+    .filter((entry) => isAbsolute(entry))
+    .join(delimiter);
+}
+
+/**
  * Builds git's whole environment from scratch: nothing the caller's shell exported (GIT_DIR,
  * GIT_EXTERNAL_DIFF, GIT_CONFIG_PARAMETERS, …) leaks into the call.
  */
@@ -128,7 +142,7 @@ export function hardenedEnvironment(
   overrides: ReadonlyArray<readonly [string, string]>,
 ): Record<string, string> {
   const env: Record<string, string> = {
-    PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
+    PATH: absoluteSearchPath(process.env['PATH']),
     HOME: process.env['HOME'] ?? '/',
     LC_ALL: 'C',
     LANG: 'C',
