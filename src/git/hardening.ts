@@ -55,6 +55,8 @@ const FIXED_OVERRIDES: ReadonlyArray<readonly [string, string]> = [
   ['diff.colorMoved', 'false'],
   ['color.ui', 'false'],
   ['log.showRoot', 'true'],
+  // The warning that tells `--since origin/main` apart from an agent's ref of the same name.
+  ['core.warnAmbiguousRefs', 'true'],
   ['log.follow', 'false'],
   ['log.decorate', 'false'],
   ['log.mailmap', 'false'],

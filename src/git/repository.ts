@@ -123,13 +123,17 @@ async function createSimpleGit(root: string, env: Record<string, string>): Promi
 
 /** The full sha of `revision` as a commit, or null when it does not resolve to one. */
 export async function resolveCommit(repo: Repository, revision: string): Promise<string | null> {
-  const result = await runGit(
-    repo.invocation,
-    ['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`],
-    { okExitCodes: [1, 128] },
-  );
+  return (await parseCommit(repo, revision)).sha;
+}
+
+/** `revision` as a commit (null when it is none) and what git printed on stderr meanwhile. */
+async function parseCommit(repo: Repository, revision: string): Promise<{ sha: string | null; stderr: string }> {
+  // Without --quiet, which would also silence git's warning that a name is ambiguous.
+  const result = await runGit(repo.invocation, ['rev-parse', '--verify', '--end-of-options', `${revision}^{commit}`], {
+    okExitCodes: [1, 128],
+  });
   const sha = result.stdout.toString('utf8').trim();
-  return result.exitCode === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : null;
+  return { sha: result.exitCode === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : null, stderr: result.stderr };
 }
 
 /** HEAD's commit, or null in a repository with no commits yet. */
@@ -142,9 +146,23 @@ export async function isShallowRepository(repo: Repository): Promise<boolean> {
   return stdout.toString('utf8').trim() === 'true';
 }
 
-/** Resolves `--since`, or explains why it does not resolve and what to do about it. */
+/**
+ * Resolves `--since`, or explains why it does not resolve and what to do about it. A name that more
+ * than one ref answers to is refused: git would take the first in its order (`.git/<name>`,
+ * `refs/<name>`, `refs/tags/<name>`, `refs/heads/<name>`, `refs/remotes/<name>`), so an agent's tag or
+ * ref called `origin/main` would stand for the real `refs/remotes/origin/main` and move the base to
+ * the agent's own last commit, leaving nothing to scan.
+ */
 export async function resolveSince(repo: Repository, revision: string): Promise<string> {
-  const sha = await resolveCommit(repo, revision);
+  const { sha, stderr } = await parseCommit(repo, revision);
+  const ambiguous = /^warning: refname '(.*)' is ambiguous\.$/m.exec(stderr)?.[1];
+  // A full commit id or ref name is never taken for another: git tries the object, or the exact ref, first.
+  if (ambiguous !== undefined && !/^(?:[0-9a-f]{40}|[0-9a-f]{64}|refs\/.*)$/.test(ambiguous)) {
+    throw new RevisionError(
+      revision,
+      `--since ${revision}: more than one ref in ${repo.root} is called '${ambiguous}'; name the base by its full ref (refs/remotes/origin/main, say) or by its commit id`,
+    );
+  }
   if (sha) return sha;
   const hint = (await isShallowRepository(repo))
     ? 'this clone is shallow, so the revision may be outside it: fetch more history (`git fetch --unshallow`, or `fetch-depth: 0` with actions/checkout)'

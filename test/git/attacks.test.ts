@@ -65,6 +65,22 @@ const ATTACKS: Attack[] = [
       return { reported: [HISTORY_EDIT, WORKTREE_EDIT], env: { PATH: `.::bin:${process.env['PATH'] ?? '/usr/bin:/bin'}` } };
     },
   },
+  ...[
+    ['a tag called origin/main', 'origin/main', 'refs/tags/origin/main'],
+    ['a file .git/origin/main', 'origin/main', 'origin/main'],
+    ['a branch named after the base\'s abbreviated id', 'abbreviated', 'refs/heads/abbreviated'],
+  ].map(([name, since, planted]): Attack => ({
+    name: `--since naming the base, when ${name} points at the agent's last commit`,
+    async arm() {
+      const shas = await buildHistory(repo);
+      await repo.git(['update-ref', 'refs/remotes/origin/main', shas.init]);
+      const revision = since === 'abbreviated' ? shas.init.slice(0, 12) : since;
+      await repo.git(['config', 'core.warnAmbiguousRefs', 'false']);
+      await repo.git(['update-ref', '--no-deref', planted === 'refs/heads/abbreviated' ? `refs/heads/${revision}` : planted, shas.tune]);
+      expect((await repo.git(['rev-parse', revision])).trim()).toBe(shas.tune);
+      return { refused: 'revision', message: /more than one ref .* is called/, options: { since: revision } };
+    },
+  })),
 ];
 
 describe('attacks on the scanned repository', () => {
