@@ -53,7 +53,9 @@ export async function readWorkingTreeChanges(
   ]);
   const ignore = await committedIgnoreRules(blobs, ignoreTree ?? headTree);
   await warnAboutLocalExcludes(repo.gitDir, warn);
-  const gitlinks = new Set([...index].filter(([, entry]) => entry.mode === GITLINK_MODE).map(([path]) => path));
+  // Only HEAD's submodules are left unwalked: a gitlink the agent only staged over a directory, which
+  // no commit shows yet, would otherwise hide every new file in it.
+  const gitlinks = new Set([...headTree].filter(([, entry]) => entry.mode === GITLINK_MODE).map(([path]) => path));
   const untracked = await walkUntracked(repo.root, new Set(index.keys()), gitlinks, ignore, warn);
   const paths = new Set<string>();
   for (const [path, entry] of headTree) if (entry.mode !== GITLINK_MODE) paths.add(path);

@@ -51,6 +51,7 @@ interface Attack {
 
 const HISTORY_EDIT: Edit = ['train.py', 'tune', HISTORY_LINE];
 const WORKTREE_EDIT: Edit = ['train.py', 'worktree', WORKTREE_LINE];
+const UNTRACKED_LINE = 'bonus = 1  # SECRET_EDIT untracked';
 
 const ATTACKS: Attack[] = [
   {
@@ -81,6 +82,16 @@ const ATTACKS: Attack[] = [
       return { refused: 'revision', message: /more than one ref .* is called/, options: { since: revision } };
     },
   })),
+  {
+    name: 'a gitlink staged over a directory of new files, which git then treats as a submodule\'s checkout',
+    async arm() {
+      const { init } = await buildHistory(repo);
+      await repo.write({ 'tools/extra/reward.py': `${UNTRACKED_LINE}\n` });
+      await repo.git(['update-index', '--add', '--cacheinfo', `160000,${init},tools/extra`]);
+      expect(await repo.git(['status', '--porcelain', '--untracked-files=all'])).toBe('A  tools/extra\n');
+      return { reported: [HISTORY_EDIT, ['tools/extra/reward.py', 'worktree', UNTRACKED_LINE]] };
+    },
+  },
 ];
 
 describe('attacks on the scanned repository', () => {
