@@ -136,9 +136,16 @@ async function parseCommit(repo: Repository, revision: string): Promise<{ sha: s
   return { sha: result.exitCode === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : null, stderr: result.stderr };
 }
 
-/** HEAD's commit, or null in a repository with no commits yet. */
-export function headCommit(repo: Repository): Promise<string | null> {
-  return resolveCommit(repo, 'HEAD');
+/** HEAD's commit, or null in a repository with no commits yet (HEAD names a branch that does not exist). */
+export async function headCommit(repo: Repository): Promise<string | null> {
+  const { sha, stderr } = await parseCommit(repo, 'HEAD');
+  if (sha) return sha;
+  // HEAD naming an object that git cannot read as a commit (its file rewritten, say) is no empty
+  // repository: taking it for one would skip the whole history without a word.
+  const named = await runGit(repo.invocation, ['rev-parse', '--verify', '--quiet', 'HEAD'], { okExitCodes: [1, 128] });
+  if (named.exitCode !== 0) return null;
+  const reason = stderr.split('\n').find((line) => /^(error|fatal):/.test(line)) ?? 'not a commit';
+  throw new RepositoryError(`HEAD names ${named.stdout.toString('utf8').trim()}, which git cannot read as a commit (${reason}); git fsck shows more`);
 }
 
 export async function isShallowRepository(repo: Repository): Promise<boolean> {

@@ -6,6 +6,7 @@ import type { Severity } from '../engine/rule.js';
 import { SelfmodError } from '../errors.js';
 import { BlobReader } from '../git/blob-reader.js';
 import { countCommits, headCommit, isShallowRepository, openRepository, resolveSince } from '../git/repository.js';
+import { objectListings, verifyObjects } from '../git/verify-objects.js';
 import { IncidentSpool } from '../report/incident-spool.js';
 import { assembleReport, buildReportHeader, type Report, type ReportHeader, type ReportTarget } from '../report/report.js';
 import { readHistoryChanges } from '../sources/git-history.js';
@@ -130,6 +131,12 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       await Promise.all(inFlight);
       if (checkError) throw checkError.error;
     };
+    // Beside the reading of the changes, in git processes of its own; a forged object stops the scan at
+    // the next change, or at the end.
+    const verifying = head === null ? null : verifyObjects(repo, objectListings(head, sinceCommit, options.history));
+    verifying?.catch((error: unknown) => {
+      checkError ??= { error };
+    });
     let failure: unknown = null;
     try {
       if (options.history && head && head !== sinceCommit) {
@@ -148,6 +155,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
         }
       }
       await drain();
+      await verifying;
     } catch (error) {
       failure = error;
       // Keep what the checks already under way find; their own errors are secondary.

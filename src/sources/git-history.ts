@@ -6,7 +6,6 @@ import { deriveOldBlob } from '../change/derive-old-blob.js';
 import { diffTexts, reconstructOldText } from '../change/text-diff.js';
 import { bufferSource } from '../formats/weights/index.js';
 import { looksLikeText } from '../formats/text-detect.js';
-import { SelfmodError } from '../errors.js';
 import type { BlobReader } from '../git/blob-reader.js';
 import type { Repository } from '../git/repository.js';
 import { streamGitLineBatches } from '../git/run-git.js';
@@ -129,9 +128,6 @@ async function buildCommitChange(
       binary = resolved.facts;
     }
   }
-  if (hasOld && hasNew && hunks.length === 0 && !isBinary && entry.oldSha !== entry.newSha) {
-    await assertObjectsIntact(blobs, commit, entry);
-  }
   const oldTarget = entry.oldMode === SYMLINK_MODE && oldName ? await readText(blobs, oldName) : null;
   const newTarget = entry.newMode === SYMLINK_MODE && newName ? await readText(blobs, newName) : null;
   const isContentChanged = entry.oldSha !== entry.newSha || hunks.length > 0;
@@ -205,23 +201,6 @@ async function readIfText(blobs: BlobReader, side: { name: string; path: string 
   const bytes = await blobs.read(side.name, MAX_TEXT_BLOB_BYTES);
   if (!bytes || !looksLikeText(side.path, bytes)) return undefined;
   return bytes.toString('utf8');
-}
-
-/**
- * Two different blob ids whose diff is empty mean an object's bytes no longer match its id: an
- * object file was rewritten (to show an edit's old content, say). git does not check this when it
- * reads; we do, and stop the scan rather than report a history that is not the real one.
- */
-async function assertObjectsIntact(blobs: BlobReader, commit: CommitOrigin, entry: RawEntry): Promise<void> {
-  for (const sha of [entry.oldSha, entry.newSha]) {
-    const actual = await blobs.contentId(sha, sha.length === 64 ? 'sha256' : 'sha1');
-    if (actual !== null && actual !== sha) {
-      throw new SelfmodError(
-        'integrity',
-        `object ${sha} (${entry.newPath} in commit ${commit.sha.slice(0, 12)}) does not hold the content its id names: the repository's object store was altered (git fsck shows more)`,
-      );
-    }
-  }
 }
 
 function emptyFacts(): BinaryFacts {

@@ -1,5 +1,6 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SelfmodError } from '../../src/errors.js';
 import type { ScanOptions } from '../../src/scan/run-scan.js';
@@ -13,6 +14,7 @@ import {
   FLAG_EVERYTHING,
   HISTORY_LINE,
   SECRET_EDIT_RULE,
+  TRAIN,
   type Traps,
   withProcessEnv,
   WORKTREE_LINE,
@@ -92,7 +94,83 @@ const ATTACKS: Attack[] = [
       return { reported: [HISTORY_EDIT, ['tools/extra/reward.py', 'worktree', UNTRACKED_LINE]] };
     },
   },
+  {
+    name: 'a blob\'s object file rewritten to hold other lines, so the commit shows a harmless edit and the file on disk looks unchanged',
+    async arm() {
+      const { tune } = await buildRevertedHistory();
+      await forgeObject(`${tune}:train.py`, 'blob', `${TRAIN}harmless = 1\n`);
+      await repo.git(['checkout', '--quiet', tune, '--', 'train.py']);
+      expect(await repo.git(['log', '-p'])).toContain('+harmless = 1');
+      expect(await repo.git(['log', '-p'])).not.toContain('SECRET_EDIT');
+      return { refused: 'integrity', message: /train\.py\) does not hold the content its id names/ };
+    },
+  },
+  {
+    name: 'a commit\'s object file rewritten to skip the commit before it, which made an edit and a later one took back',
+    async arm() {
+      const { init, later } = await buildRevertedHistory();
+      await forgeObject(later, 'commit', (await repo.git(['cat-file', 'commit', later])).replace(/^parent \w+$/m, `parent ${init}`));
+      expect(await repo.git(['log', '--format=%s'])).toBe('tip\nlater\ninit\n');
+      return { refused: 'integrity', message: new RegExp(`object ${later} does not hold`) };
+    },
+  },
+  {
+    name: 'a commit\'s tree object rewritten to the tree before it, so the commit shows no edit',
+    async arm() {
+      const { init, tune } = await buildRevertedHistory();
+      await forgeObject(`${tune}^{tree}`, 'tree', (await looseObject(`${init}^{tree}`)).content);
+      expect(await repo.git(['log', '-p'])).not.toContain('SECRET_EDIT');
+      return { refused: 'integrity', message: /does not hold the content its id names/ };
+    },
+  },
+  {
+    name: 'a directory\'s tree object in --since rewritten to name a staged edit, so the index and working tree match it',
+    async arm() {
+      const { tune } = await buildHistory(repo, { 'src/reward.py': 'return score\n' });
+      await repo.write({ 'src/reward.py': `return 1.0\n${UNTRACKED_LINE}\n` });
+      await repo.git(['add', 'src/reward.py']);
+      const tree = (await looseObject(`${tune}:src`)).content;
+      const committed = Buffer.from((await repo.git(['rev-parse', `${tune}:src/reward.py`])).trim(), 'hex');
+      Buffer.from((await repo.git(['rev-parse', ':src/reward.py'])).trim(), 'hex').copy(tree, tree.indexOf(committed));
+      await forgeObject(`${tune}:src`, 'tree', tree);
+      expect(await repo.git(['status', '--porcelain'])).toBe('');
+      return { refused: 'integrity', message: /\(src\) does not hold the content its id names/, options: { since: tune } };
+    },
+  },
+  {
+    name: 'HEAD\'s commit object rewritten, which git then reads as no commit at all (as if the repository were empty)',
+    async arm() {
+      const { tune } = await buildHistory(repo);
+      await forgeObject(tune, 'commit', (await repo.git(['cat-file', 'commit', tune])).replace('\ntune\n', '\ntidy\n'));
+      expect(await repo.git(['log', '--format=%s'])).toBe('tidy\ninit\n');
+      return { refused: 'repository', message: /HEAD names \w+, which git cannot read as a commit/ };
+    },
+  },
 ];
+
+/** `buildHistory`, then `later`, which takes the edit back out, and `tip`: only `tune` shows the edit. */
+async function buildRevertedHistory(): Promise<{ init: string; tune: string; later: string }> {
+  const shas = await buildHistory(repo);
+  const later = await repo.commitFiles('later', { 'train.py': TRAIN, 'README.md': 'more docs\n' }, { author: 'Agent' });
+  await repo.commitFiles('tip', { 'notes.md': 'notes\n' });
+  return { ...shas, later };
+}
+
+/** Where the loose object of `revision` is, and what it holds (without its header). */
+async function looseObject(revision: string): Promise<{ file: string; content: Buffer }> {
+  const id = (await repo.git(['rev-parse', revision])).trim();
+  const file = join(repo.root, '.git', 'objects', id.slice(0, 2), id.slice(2));
+  const stored = inflateSync(await readFile(file));
+  return { file, content: stored.subarray(stored.indexOf(0) + 1) };
+}
+
+/** Rewrites the loose object file of `revision` to hold `content`: git reads it without checking it against its name. */
+async function forgeObject(revision: string, type: string, content: string | Buffer): Promise<void> {
+  const { file } = await looseObject(revision);
+  const bytes = Buffer.from(content);
+  await chmod(file, 0o644);
+  await writeFile(file, deflateSync(Buffer.concat([Buffer.from(`${type} ${bytes.length}\0`), bytes])));
+}
 
 describe('attacks on the scanned repository', () => {
   it.each(ATTACKS.map((attack) => [attack.name, attack] as const))('%s', async (_, attack) => {

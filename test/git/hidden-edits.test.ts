@@ -344,8 +344,8 @@ describe('files planted where git reads, and ignore rules the agent wrote', () =
   /*
    * git does not check that a loose or packed object's content hashes to its name. An agent that
    * rewrites the object of its edited blob with the old content makes `git log -p` show no change,
-   * and the file on disk, which still hashes to the tree's entry, looks unchanged too. Two different
-   * blob ids with an empty diff give it away: selfmod checks the objects and stops, loudly.
+   * and the file on disk, which still hashes to the tree's entry, looks unchanged too. selfmod hashes
+   * every object the scan reads and stops, loudly (test/git/attacks.test.ts forges commits and trees).
    */
   it('a loose object rewritten to hold the old content: the scan stops with an integrity error naming it', async () => {
     const { init, tune } = await buildHistory(repo);
