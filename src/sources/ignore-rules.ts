@@ -52,8 +52,9 @@ function parseLine(directory: string, line: string): IgnorePattern | null {
   if (text === '') return null;
   // A slash at the start or in the middle anchors the pattern to the .gitignore's directory.
   const isAnchored = text.includes('/');
-  const relative = text.replace(/^\/+/, '');
-  const base = directory === '' ? '' : `${directory}/`;
+  // git has no braces, and a directory's name is literal: neither may ignore more than git would.
+  const relative = text.replace(/^\/+/, '').replace(/\\.|[{}]/g, (match) => (match.length === 2 ? match : `\\${match}`));
+  const base = directory === '' ? '' : `${directory.replace(/[\\*?[\]{}]/g, '\\$&')}/`;
   const glob = isAnchored ? `/${base}${relative}` : directory === '' ? relative : `/${base}**/${relative}`;
   try {
     const matches = compileGlob(glob);

@@ -146,6 +146,15 @@ const ATTACKS: Attack[] = [
       return { refused: 'repository', message: /HEAD names \w+, which git cannot read as a commit/ };
     },
   },
+  {
+    name: 'committed ignore files that git reads literally but a glob would not: braces, and a directory named like a character class',
+    async arm() {
+      await buildHistory(repo, { '.gitignore': '{tools,docs}/*_new.py\n', 'lib[1]/.gitignore': 'reward.py\n' });
+      await repo.write({ 'tools/reward_new.py': `${UNTRACKED_LINE}\n`, 'lib1/reward.py': `${UNTRACKED_LINE}\n` });
+      expect(await repo.git(['status', '--porcelain', '--untracked-files=all'])).toBe('?? lib1/reward.py\n?? tools/reward_new.py\n');
+      return { reported: [['tools/reward_new.py', 'worktree', UNTRACKED_LINE], ['lib1/reward.py', 'worktree', UNTRACKED_LINE]] };
+    },
+  },
 ];
 
 /** `buildHistory`, then `later`, which takes the edit back out, and `tip`: only `tune` shows the edit. */
