@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SelfmodError } from '../errors.js';
 import type { IgnoreRules } from './ignore-rules.js';
@@ -41,6 +41,12 @@ export async function walkUntracked(
       const path = directory === '' ? entry.name : `${directory}/${entry.name}`;
       // A submodule's checkout is its own repository, recorded here as one commit id.
       if (submodules.has(path)) continue;
+      if (entry.name.includes('\uFFFD') && !(await exists(join(root, path)))) {
+        // A name that is not valid UTF-8 reads back with U+FFFD in it and opens nothing: listed, not
+        // walked, so that the working tree reports it as unreadable rather than not at all.
+        if (!tracked.has(path) && !ignore.isIgnored(path, false)) found.push(path);
+        continue;
+      }
       if (entry.isDirectory()) {
         // git keeps looking inside an ignored directory only for files it already tracks.
         if (ignore.isIgnored(path, true) && !trackedDirectories.has(path)) continue;
@@ -52,4 +58,11 @@ export async function walkUntracked(
   };
   await walk('');
   return found;
+}
+
+function exists(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    () => false,
+  );
 }

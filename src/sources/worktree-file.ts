@@ -30,6 +30,9 @@ export async function readWorktreeEntry(
   if (!(await parents.isRealDirectoryChain(dirname(path)))) return { kind: 'missing' };
   const full = join(root, path);
   const info = await lstat(full).catch(() => null);
+  // A name that is not valid UTF-8 (git's, or one read from the directory) reads back with U+FFFD
+  // in it and cannot be opened by it: whatever it holds now is unknown, not gone.
+  if (!info && path.includes('\uFFFD')) return { kind: 'unreadable', mode: '100644', reason: 'its name is not valid UTF-8' };
   if (!info) return { kind: 'missing' };
   if (info.isSymbolicLink()) {
     const target = await readlink(full).catch(() => null);

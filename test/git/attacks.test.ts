@@ -14,6 +14,7 @@ import {
   FLAG_EVERYTHING,
   HISTORY_LINE,
   SECRET_EDIT_RULE,
+  sourceOf,
   TRAIN,
   type Traps,
   withProcessEnv,
@@ -39,8 +40,11 @@ afterEach(async () => {
   await traps.cleanup();
 });
 
-/** An edit that must be reported: file, where from (a commit's subject, `worktree` or `index`), added line. */
-type Edit = readonly [file: string, source: string, line: string];
+/**
+ * An edit that must be reported: file, where from (a commit's subject, `worktree` or `index`), and the
+ * line it adds, or null for a change whose content cannot be read (its path must still be flagged).
+ */
+type Edit = readonly [file: string, source: string, line: string | null];
 
 type Outcome =
   | { readonly reported: readonly Edit[]; readonly options?: Partial<ScanOptions>; readonly env?: Record<string, string> }
@@ -155,6 +159,18 @@ const ATTACKS: Attack[] = [
       return { reported: [['tools/reward_new.py', 'worktree', UNTRACKED_LINE], ['lib1/reward.py', 'worktree', UNTRACKED_LINE]] };
     },
   },
+  {
+    name: 'new files whose names are not valid UTF-8, which git shows quoted and a directory listing shows with U+FFFD',
+    async arm() {
+      await buildHistory(repo);
+      const inTools = (...name: number[][]) => Buffer.concat([Buffer.from(`${repo.root}/tools/`), ...name.map((bytes) => Buffer.from(bytes))]);
+      await mkdir(inTools([0xff]), { recursive: true });
+      await writeFile(inTools([0xff], [...Buffer.from('/reward.py')]), `${UNTRACKED_LINE}\n`);
+      await writeFile(inTools([...Buffer.from('evil')], [0xfe], [...Buffer.from('.py')]), `${UNTRACKED_LINE}\n`);
+      expect(await repo.git(['status', '--porcelain', '--untracked-files=all'])).toBe('?? "tools/evil\\376.py"\n?? "tools/\\377/reward.py"\n');
+      return { reported: [HISTORY_EDIT, ['tools/\uFFFD', 'worktree', null], ['tools/evil\uFFFD.py', 'worktree', null]] };
+    },
+  },
 ];
 
 /** `buildHistory`, then `later`, which takes the edit back out, and `tip`: only `tune` shows the edit. */
@@ -204,6 +220,9 @@ describe('attacks on the scanned repository', () => {
     expect(thrown).toBeNull();
     if (!report) return;
     expect(report.error).toBeNull();
-    for (const [file, source, line] of outcome.reported) expectEditReported(report, file, source, line);
+    for (const [file, source, line] of outcome.reported) {
+      if (line !== null) expectEditReported(report, file, source, line);
+      else expect(report.incidents.filter((incident) => incident.file === file && sourceOf(incident) === source).map((incident) => incident.ruleId)).toEqual(['any-change']);
+    }
   });
 });
