@@ -1,22 +1,29 @@
-import { SelfmodError } from '../errors.js';
-import { BlobReader } from './blob-reader.js';
+import { spawn } from 'node:child_process';
+import { createHash, type Hash } from 'node:crypto';
+import { GitError, SelfmodError } from '../errors.js';
 import { objectFormat } from './listings.js';
 import type { Repository } from './repository.js';
-import { streamGitLines } from './run-git.js';
+import { GIT_STALL_TIMEOUT_MS, streamGitLineBatches } from './run-git.js';
 
-/** Objects asked of git cat-file at once: enough to keep it busy, few enough to hold next to nothing. */
-const MAX_PENDING = 256;
+/**
+ * Objects asked of cat-file and not yet answered, at most: enough to keep it busy, few enough that a
+ * history of millions of objects holds next to nothing.
+ */
+const MAX_OUTSTANDING = 8192;
+
+const OBJECT_LINE = /^([0-9a-f]{40}(?:[0-9a-f]{24})?)(?: (.*))?$/;
 
 /**
  * What a scan reads from the object store, as `git rev-list --objects` argument lists: every commit,
- * tree and blob the history from `since` (exclusive) to `head` brings in, and the whole snapshots of
- * `since` (the old side of the first changes) and of `head` (what the working tree is compared with)
- * where the history listing does not hold them already.
+ * tree and blob the history from `since` (exclusive) to `head` brings in, and the whole snapshot of
+ * `since`, which the first changes are compared with and whose untouched part HEAD shares; without
+ * the history, the snapshots of HEAD (what the working tree is compared with) and of `since`.
  */
 export function objectListings(head: string, since: string | null, isHistoryRead: boolean): string[][] {
   const listings: string[][] = [];
-  if (isHistoryRead && head !== since) listings.push(['--end-of-options', head, ...(since ? [`^${since}`] : [])]);
-  const snapshots = isHistoryRead && since === null ? [] : [...new Set([since ?? head, head])];
+  const isRangeRead = isHistoryRead && head !== since;
+  if (isRangeRead) listings.push(['--end-of-options', head, ...(since ? [`^${since}`] : [])]);
+  const snapshots = isRangeRead ? (since ? [since] : []) : [...new Set([since ?? head, head])];
   if (snapshots.length > 0) listings.push(['--no-walk', '--end-of-options', ...snapshots]);
   return listings;
 }
@@ -31,41 +38,191 @@ export function objectListings(head: string, since: string | null, isHistoryRead
  */
 export async function verifyObjects(repo: Repository, listings: ReadonlyArray<readonly string[]>): Promise<void> {
   const format = await objectFormat(repo);
-  const objects = new BlobReader(repo.invocation);
-  // Set by checks as they settle, so each is settled there and never rejected: a check waiting its
-  // turn must not count as an unhandled rejection.
-  const found: { forged: string | null; failure: { error: unknown } | null } = { forged: null, failure: null };
+  const hasher = new ObjectHasher(repo, format);
   try {
     for (const revisions of listings) {
-      const pending: Array<Promise<void>> = [];
-      for await (const line of streamGitLines(repo.invocation, ['rev-list', '--objects', ...revisions])) {
-        // "<id>" for a commit, "<id> <path>" for a tree or blob (git cuts the path at a newline).
-        const listed = /^([0-9a-f]{40}(?:[0-9a-f]{24})?)(?: (.*))?$/.exec(line);
-        if (!listed) continue;
-        const [, id = '', path] = listed;
-        const check = objects.contentId(id, format).then(
-          (actual) => {
-            if (actual !== null && actual !== id) found.forged ??= path ? `${id} (${path})` : id;
-          },
-          (error: unknown) => {
-            found.failure ??= { error };
-          },
-        );
-        pending.push(check);
-        if (pending.length >= MAX_PENDING) await pending.shift();
-        if (found.forged !== null || found.failure !== null) break;
+      for await (const batch of streamGitLineBatches(repo.invocation, ['rev-list', '--objects', ...revisions])) {
+        for (const line of batch.lines()) {
+          // "<id>" for a commit, "<id> <path>" for a tree or blob (git cuts the path at a newline).
+          const listed = OBJECT_LINE.exec(line);
+          if (listed) hasher.ask(listed[1] ?? '', listed[2] ?? null);
+        }
+        await hasher.keepUp();
       }
-      await Promise.all(pending);
-      if (found.forged !== null || found.failure !== null) break;
     }
+    await hasher.finish();
   } finally {
-    objects.close();
+    hasher.close();
   }
-  if (found.failure) throw found.failure.error;
-  if (found.forged !== null) {
-    throw new SelfmodError(
-      'integrity',
-      `object ${found.forged} does not hold the content its id names: the repository's object store was altered (git fsck shows more)`,
-    );
+}
+
+interface Asked {
+  readonly id: string;
+  readonly path: string | null;
+}
+
+/**
+ * One `git cat-file --batch` whose answers are hashed as they stream in, without a promise or a copy
+ * per object: a long history lists hundreds of thousands of objects and hundreds of megabytes.
+ */
+class ObjectHasher {
+  private readonly child;
+  /** Asked objects in the order git answers them; those before `head` are answered. */
+  private asked: Asked[] = [];
+  private head = 0;
+  private names = '';
+  private header: Buffer | null = null;
+  private hash: Hash | null = null;
+  /** Content bytes of the current object still to come, plus its newline; -1 between objects. */
+  private remaining = -1;
+  private failure: Error | null = null;
+  private stderr = '';
+  private wake: (() => void) | null = null;
+  private lastProgressAt = Date.now();
+  private readonly watchdog: NodeJS.Timeout;
+
+  constructor(
+    repo: Repository,
+    private readonly format: 'sha1' | 'sha256',
+    stallTimeoutMs = GIT_STALL_TIMEOUT_MS,
+  ) {
+    this.child = spawn('git', ['--no-pager', 'cat-file', '--batch'], {
+      cwd: repo.invocation.cwd,
+      env: repo.invocation.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.child.stderr.on('data', (chunk: Buffer) => {
+      if (this.stderr.length < 16 * 1024) this.stderr += chunk.toString('utf8');
+    });
+    this.child.stdin.on('error', () => {
+      // Reported through 'close'.
+    });
+    this.child.on('error', (error) => this.fail(new GitError(['cat-file'], `cannot run git: ${error.message}`, null)));
+    this.child.on('close', (code) => {
+      if (this.head < this.asked.length || code !== 0) this.fail(new GitError(['cat-file'], this.stderr || 'exited early', code));
+      this.wakeUp();
+    });
+    // An object file that is a FIFO blocks git for good: stop rather than hang the scan.
+    this.watchdog = setInterval(() => {
+      if (this.head < this.asked.length && Date.now() - this.lastProgressAt > stallTimeoutMs) {
+        this.fail(new GitError(['cat-file'], `no answer for ${stallTimeoutMs / 1000} s, stopped (is an object file a FIFO?)`, null));
+        this.child.kill('SIGKILL');
+      }
+    }, Math.min(1000, stallTimeoutMs));
+    this.watchdog.unref();
+  }
+
+  ask(id: string, path: string | null): void {
+    if (this.head === this.asked.length) this.lastProgressAt = Date.now();
+    this.asked.push({ id, path });
+    this.names += `${id}\n`;
+  }
+
+  /** Sends what was asked, and waits while too much is outstanding; throws what went wrong. */
+  async keepUp(): Promise<void> {
+    this.flush();
+    while (this.failure === null && this.asked.length - this.head > MAX_OUTSTANDING) {
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  /** Waits for every answer; throws what went wrong. */
+  async finish(): Promise<void> {
+    this.flush();
+    while (this.failure === null && this.head < this.asked.length) {
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  close(): void {
+    clearInterval(this.watchdog);
+    this.child.stdin.end();
+    if (this.head < this.asked.length) this.child.kill('SIGTERM');
+  }
+
+  private flush(): void {
+    if (this.names === '' || this.failure) return;
+    this.child.stdin.write(this.names);
+    this.names = '';
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastProgressAt = Date.now();
+    let at = 0;
+    while (at < chunk.length && this.failure === null) {
+      if (this.remaining < 0) {
+        const end = chunk.indexOf(0x0a, at);
+        const part = chunk.subarray(at, end === -1 ? chunk.length : end);
+        this.header = this.header === null ? Buffer.from(part) : Buffer.concat([this.header, part]);
+        if (end === -1) return;
+        at = end + 1;
+        this.startObject(this.header.toString('utf8'));
+        this.header = null;
+        continue;
+      }
+      const take = Math.min(this.remaining, chunk.length - at);
+      const content = Math.min(take, this.remaining - 1);
+      if (content > 0) this.hash?.update(chunk.subarray(at, at + content));
+      at += take;
+      this.remaining -= take;
+      if (this.remaining === 0) this.endObject();
+    }
+  }
+
+  private startObject(header: string): void {
+    const asked = this.asked[this.head];
+    const [id, type, size] = header.split(' ');
+    if (!asked || id !== asked.id) {
+      this.fail(new GitError(['cat-file'], `unexpected answer '${header.slice(0, 100)}'`, null));
+      return;
+    }
+    if (type === 'missing' || type === 'ambiguous' || size === undefined) {
+      // rev-list has just read it; an object that went since is no forgery.
+      this.answered();
+      return;
+    }
+    this.hash = createHash(this.format).update(`${type} ${size}\0`);
+    this.remaining = Number(size) + 1;
+  }
+
+  private endObject(): void {
+    this.remaining = -1;
+    const asked = this.asked[this.head];
+    const actual = this.hash?.digest('hex');
+    this.hash = null;
+    if (asked && actual !== asked.id) {
+      const named = asked.path ? `${asked.id} (${asked.path})` : asked.id;
+      this.fail(
+        new SelfmodError(
+          'integrity',
+          `object ${named} does not hold the content its id names: the repository's object store was altered (git fsck shows more)`,
+        ),
+      );
+      return;
+    }
+    this.answered();
+  }
+
+  private answered(): void {
+    this.head++;
+    if (this.head > 4096 && this.head * 2 > this.asked.length) {
+      this.asked = this.asked.slice(this.head);
+      this.head = 0;
+    }
+    if (this.asked.length - this.head <= MAX_OUTSTANDING / 2 || this.head === this.asked.length) this.wakeUp();
+  }
+
+  private wakeUp(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.wakeUp();
   }
 }
