@@ -3,7 +3,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { GitError, SelfmodError } from '../errors.js';
 import { objectFormat } from './listings.js';
 import type { Repository } from './repository.js';
-import { GIT_STALL_TIMEOUT_MS, streamGitLineBatches } from './run-git.js';
+import { GIT_STALL_TIMEOUT_MS, streamGitLineBatches, streamGitLines } from './run-git.js';
 
 /**
  * Objects asked of cat-file and not yet answered, at most: enough to keep it busy, few enough that a
@@ -15,17 +15,30 @@ const OBJECT_LINE = /^([0-9a-f]{40}(?:[0-9a-f]{24})?)(?: (.*))?$/;
 
 /**
  * What a scan reads from the object store, as `git rev-list --objects` argument lists: every commit,
- * tree and blob the history from `since` (exclusive) to `head` brings in, and the whole snapshot of
- * `since`, which the first changes are compared with and whose untouched part HEAD shares; without
- * the history, the snapshots of HEAD (what the working tree is compared with) and of `since`.
+ * tree and blob the history from `since` (exclusive) to `head` brings in, and the whole snapshots of
+ * `since`, which the first changes are compared with and whose untouched part HEAD shares, and of the
+ * range's other `boundaries` (parents outside it, as of a branch that forked before `since`), which
+ * their children are compared with; without the history, the snapshots of HEAD (what the working tree
+ * is compared with) and of `since`.
  */
-export function objectListings(head: string, since: string | null, isHistoryRead: boolean): string[][] {
+export function objectListings(head: string, since: string | null, isHistoryRead: boolean, boundaries: readonly string[] = []): string[][] {
   const listings: string[][] = [];
   const isRangeRead = isHistoryRead && head !== since;
   if (isRangeRead) listings.push(['--end-of-options', head, ...(since ? [`^${since}`] : [])]);
-  const snapshots = isRangeRead ? (since ? [since] : []) : [...new Set([since ?? head, head])];
-  if (snapshots.length > 0) listings.push(['--no-walk', '--end-of-options', ...snapshots]);
+  const snapshots = isRangeRead ? (since ? [since, ...boundaries] : []) : [since ?? head, head];
+  if (snapshots.length > 0) listings.push(['--no-walk', '--end-of-options', ...new Set(snapshots)]);
   return listings;
+}
+
+/** Verifies (see verifyObjects) every object that a scan of `head` from `since` reads. */
+export async function verifyScannedObjects(repo: Repository, head: string, since: string | null, isHistoryRead: boolean): Promise<void> {
+  const boundaries: string[] = [];
+  if (isHistoryRead && since !== null && since !== head) {
+    for await (const line of streamGitLines(repo.invocation, ['rev-list', '--boundary', '--end-of-options', head, `^${since}`])) {
+      if (line.startsWith('-')) boundaries.push(line.slice(1));
+    }
+  }
+  await verifyObjects(repo, objectListings(head, since, isHistoryRead, boundaries));
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Severity } from '../engine/rule.js';
 import { SelfmodError } from '../errors.js';
 import { BlobReader } from '../git/blob-reader.js';
 import { countCommits, headCommit, isShallowRepository, openRepository, resolveSince } from '../git/repository.js';
-import { objectListings, verifyObjects } from '../git/verify-objects.js';
+import { verifyScannedObjects } from '../git/verify-objects.js';
 import { IncidentSpool } from '../report/incident-spool.js';
 import { assembleReport, buildReportHeader, type Report, type ReportHeader, type ReportTarget } from '../report/report.js';
 import { readHistoryChanges } from '../sources/git-history.js';
@@ -133,7 +133,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     };
     // Beside the reading of the changes, in git processes of its own; a forged object stops the scan at
     // the next change, or at the end.
-    const verifying = head === null ? null : verifyObjects(repo, objectListings(head, sinceCommit, options.history));
+    const verifying = head === null ? null : verifyScannedObjects(repo, head, sinceCommit, options.history);
     verifying?.catch((error: unknown) => {
       checkError ??= { error };
     });

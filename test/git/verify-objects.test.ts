@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openRepository } from '../../src/git/repository.js';
-import { objectListings, verifyObjects } from '../../src/git/verify-objects.js';
+import { objectListings, verifyObjects, verifyScannedObjects } from '../../src/git/verify-objects.js';
 import { createTestRepo, type TestRepo } from '../helpers/git-repo.js';
 
 let repo: TestRepo;
@@ -22,6 +22,13 @@ describe('objectListings', () => {
     expect(objectListings('h', 's', true)).toEqual([
       ['--end-of-options', 'h', '^s'],
       ['--no-walk', '--end-of-options', 's'],
+    ]);
+  });
+
+  it('reads the snapshots of the range\'s other boundaries, which the first commits of a branch forked before --since are compared with', () => {
+    expect(objectListings('h', 's', true, ['s', 'p'])).toEqual([
+      ['--end-of-options', 'h', '^s'],
+      ['--no-walk', '--end-of-options', 's', 'p'],
     ]);
   });
 
@@ -94,6 +101,36 @@ describe('verifyObjects', () => {
     await expect(verifyObjects(opened, objectListings(head, base, true))).rejects.toMatchObject({
       code: 'integrity',
       message: expect.stringContaining('(train.py) does not hold'),
+    });
+  });
+
+  it('finds a rewritten tree of a parent outside the range, which hid the edit of a branch forked before --since', async () => {
+    // A branch that forked before the base moved on, scanned from the base: its first commit is compared
+    // with the fork point, which is no ancestor of the range and not the base.
+    const fork = await repo.commitFiles('fork point', { 'reward.py': 'return score\n', 'notes.md': 'notes\n' });
+    await repo.git(['checkout', '--quiet', '-b', 'side']);
+    const edit = await repo.commitFiles('side edit', { 'reward.py': 'return 1.0  # SECRET\n' });
+    await repo.git(['checkout', '--quiet', 'main']);
+    const since = await repo.commitFiles('docs', { 'notes.md': 'more notes\n' });
+    await repo.git(['checkout', '--quiet', 'side']);
+    const head = await repo.head();
+    const opened = await openRepository(repo.root);
+    await expect(verifyScannedObjects(opened, head, since, true)).resolves.toBeUndefined();
+
+    // The fork point's tree made to name the edited blob: the side commit then shows no change.
+    const treeId = (await repo.git(['rev-parse', `${fork}^{tree}`])).trim();
+    const file = join(repo.root, '.git', 'objects', treeId.slice(0, 2), treeId.slice(2));
+    const stored = inflateSync(await readFile(file));
+    const tree = stored.subarray(stored.indexOf(0) + 1);
+    const committed = Buffer.from((await repo.git(['rev-parse', `${fork}:reward.py`])).trim(), 'hex');
+    Buffer.from((await repo.git(['rev-parse', `${edit}:reward.py`])).trim(), 'hex').copy(tree, tree.indexOf(committed));
+    await chmod(file, 0o644);
+    await writeFile(file, deflateSync(Buffer.concat([Buffer.from(`tree ${tree.length}\0`), tree])));
+    expect(await repo.git(['log', '-p', `${since}..${head}`])).not.toContain('SECRET');
+
+    await expect(verifyScannedObjects(opened, head, since, true)).rejects.toMatchObject({
+      code: 'integrity',
+      message: expect.stringContaining(`object ${treeId} does not hold`),
     });
   });
 });
