@@ -76,7 +76,7 @@ const ATTACKS: Attack[] = [
     ['a tag called origin/main', 'origin/main', 'refs/tags/origin/main'],
     ['a file .git/origin/main', 'origin/main', 'origin/main'],
     ['a branch named after the base\'s abbreviated id', 'abbreviated', 'refs/heads/abbreviated'],
-  ].map(([name, since, planted]): Attack => ({
+  ].map(([name = '', since = '', planted = '']): Attack => ({
     name: `--since naming the base, when ${name} points at the agent's last commit`,
     async arm() {
       const shas = await buildHistory(repo);
