@@ -1,7 +1,6 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import type { Readable, Writable } from 'node:stream';
 import { GitError } from '../errors.js';
+import { CatFileBatch } from './cat-file-batch.js';
 import { GIT_STALL_TIMEOUT_MS, type GitInvocation } from './run-git.js';
 
 export interface BlobDigest {
@@ -29,7 +28,7 @@ const HEADER_END = 0x0a;
  * process. Content streams to the consumer: hashing a multi-GB blob never holds it in memory.
  */
 export class BlobReader {
-  private readonly child: ChildProcessByStdio<Writable, Readable, Readable>;
+  private readonly git: CatFileBatch;
   /** Requests in the order git answers them; those before `queueHead` are settled. */
   private queue: Array<PendingRequest | undefined> = [];
   private queueHead = 0;
@@ -43,38 +42,17 @@ export class BlobReader {
   /** Requests written to git, and requests queued in `pendingNames` but not yet written. */
   private sent = 0;
   private waiting = 0;
-  private stderr = '';
-
-  private lastProgressAt = Date.now();
-  private readonly watchdog: NodeJS.Timeout;
 
   constructor(invocation: GitInvocation, stallTimeoutMs = GIT_STALL_TIMEOUT_MS) {
-    this.child = spawn('git', ['--no-pager', 'cat-file', '--batch'], {
-      cwd: invocation.cwd,
-      env: invocation.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    this.child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.child.stderr.on('data', (chunk: Buffer) => {
-      if (this.stderr.length < 16 * 1024) this.stderr += chunk.toString('utf8');
-    });
-    this.child.stdin.on('error', () => {
-      // Reported through 'close' below.
-    });
-    this.child.on('error', (error) => this.fail(new GitError(['cat-file'], `cannot run git: ${error.message}`, null)));
-    this.child.on('close', (code) => {
-      clearInterval(this.watchdog);
-      this.fail(new GitError(['cat-file'], this.stderr || 'exited early', code));
-    });
-    // git blocks for good on an object file that is a FIFO; an answer that never comes must end the
-    // scan, not hang it.
-    this.watchdog = setInterval(() => {
-      if (this.sent > this.answered && Date.now() - this.lastProgressAt > stallTimeoutMs) {
-        this.fail(new GitError(['cat-file'], `no answer for ${stallTimeoutMs / 1000} s, stopped (is an object file a FIFO?)`, null));
-        this.child.kill('SIGKILL');
-      }
-    }, Math.min(1000, stallTimeoutMs));
-    this.watchdog.unref();
+    this.git = new CatFileBatch(
+      invocation,
+      {
+        onData: (chunk) => this.onData(chunk),
+        onEnd: (error) => this.fail(error),
+        isWaiting: () => this.sent > this.answered,
+      },
+      stallTimeoutMs,
+    );
   }
 
   /** The whole object, or null when it is missing or larger than `maxBytes`. */
@@ -145,17 +123,17 @@ export class BlobReader {
   }
 
   private flushNames(): void {
-    if (this.sent === this.answered) this.lastProgressAt = Date.now();
+    const isFirstOwed = this.sent === this.answered;
     const names = this.pendingNames;
     this.pendingNames = '';
     this.sent += this.waiting;
     this.waiting = 0;
-    if (names !== '' && !this.failure) this.child.stdin.write(names);
+    if (!this.failure) this.git.ask(names, isFirstOwed);
   }
 
   /** Ends the git process. Pending requests fail. */
   close(): void {
-    this.child.stdin.end();
+    this.git.end();
   }
 
   private request<T>(name: string, consumer: ObjectConsumer<T>): Promise<T> {
@@ -176,7 +154,6 @@ export class BlobReader {
   }
 
   private onData(chunk: Buffer): void {
-    this.lastProgressAt = Date.now();
     this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
     this.consume();
     if (this.pendingNames !== '') this.flushNames();

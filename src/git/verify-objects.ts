@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { createHash, type Hash } from 'node:crypto';
 import { GitError, SelfmodError } from '../errors.js';
+import { CatFileBatch } from './cat-file-batch.js';
 import { objectFormat } from './listings.js';
 import type { Repository } from './repository.js';
 import { GIT_STALL_TIMEOUT_MS, streamGitLineBatches, streamGitLines } from './run-git.js';
@@ -79,55 +79,41 @@ interface Asked {
  * per object: a long history lists hundreds of thousands of objects and hundreds of megabytes.
  */
 class ObjectHasher {
-  private readonly child;
+  private readonly git: CatFileBatch;
   /** Asked objects in the order git answers them; those before `head` are answered. */
   private asked: Asked[] = [];
   private head = 0;
   private names = '';
+  /** Whether `names` holds the first object asked since git last owed nothing. */
+  private isFirstOwed = false;
   private header: Buffer | null = null;
   private hash: Hash | null = null;
   /** Content bytes of the current object still to come, plus its newline; -1 between objects. */
   private remaining = -1;
   private failure: Error | null = null;
-  private stderr = '';
   private wake: (() => void) | null = null;
-  private lastProgressAt = Date.now();
-  private readonly watchdog: NodeJS.Timeout;
 
   constructor(
     repo: Repository,
     private readonly format: 'sha1' | 'sha256',
     stallTimeoutMs = GIT_STALL_TIMEOUT_MS,
   ) {
-    this.child = spawn('git', ['--no-pager', 'cat-file', '--batch'], {
-      cwd: repo.invocation.cwd,
-      env: repo.invocation.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    this.child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.child.stderr.on('data', (chunk: Buffer) => {
-      if (this.stderr.length < 16 * 1024) this.stderr += chunk.toString('utf8');
-    });
-    this.child.stdin.on('error', () => {
-      // Reported through 'close'.
-    });
-    this.child.on('error', (error) => this.fail(new GitError(['cat-file'], `cannot run git: ${error.message}`, null)));
-    this.child.on('close', (code) => {
-      if (this.head < this.asked.length || code !== 0) this.fail(new GitError(['cat-file'], this.stderr || 'exited early', code));
-      this.wakeUp();
-    });
-    // An object file that is a FIFO blocks git for good: stop rather than hang the scan.
-    this.watchdog = setInterval(() => {
-      if (this.head < this.asked.length && Date.now() - this.lastProgressAt > stallTimeoutMs) {
-        this.fail(new GitError(['cat-file'], `no answer for ${stallTimeoutMs / 1000} s, stopped (is an object file a FIFO?)`, null));
-        this.child.kill('SIGKILL');
-      }
-    }, Math.min(1000, stallTimeoutMs));
-    this.watchdog.unref();
+    this.git = new CatFileBatch(
+      repo.invocation,
+      {
+        onData: (chunk) => this.onData(chunk),
+        onEnd: (error, exitCode) => {
+          if (this.head < this.asked.length || exitCode !== 0) this.fail(error);
+          this.wakeUp();
+        },
+        isWaiting: () => this.head < this.asked.length,
+      },
+      stallTimeoutMs,
+    );
   }
 
   ask(id: string, path: string | null): void {
-    if (this.head === this.asked.length) this.lastProgressAt = Date.now();
+    if (this.head === this.asked.length) this.isFirstOwed = true;
     this.asked.push({ id, path });
     this.names += `${id}\n`;
   }
@@ -151,19 +137,18 @@ class ObjectHasher {
   }
 
   close(): void {
-    clearInterval(this.watchdog);
-    this.child.stdin.end();
-    if (this.head < this.asked.length) this.child.kill('SIGTERM');
+    if (this.head < this.asked.length) this.git.stop();
+    else this.git.end();
   }
 
   private flush(): void {
     if (this.names === '' || this.failure) return;
-    this.child.stdin.write(this.names);
+    this.git.ask(this.names, this.isFirstOwed);
     this.names = '';
+    this.isFirstOwed = false;
   }
 
   private onData(chunk: Buffer): void {
-    this.lastProgressAt = Date.now();
     let at = 0;
     while (at < chunk.length && this.failure === null) {
       if (this.remaining < 0) {
