@@ -1,3 +1,5 @@
+import { chainWith, NO_SCOPES, type Scope } from './scope-index.js';
+
 /**
  * What one line of block YAML says about structure, read without a YAML library: where its content
  * starts, the sequence dashes in front of it, the mapping key it opens, and how its value goes on.
@@ -119,25 +121,61 @@ export function opensBlock(value: string): boolean {
   return EMPTY_VALUE.test(value);
 }
 
+/** A flow collection open at the lexer's position. */
+interface FlowLevel {
+  readonly isMapping: boolean;
+  /** The keys of the mappings around it (and the block key whose value it is), outermost first. */
+  readonly outer: readonly Scope[];
+  /** Whether the next plain or quoted scalar may be a key: just after `{` or a mapping's `,`. */
+  expectsKey: boolean;
+  /** The mapping's key whose value is being read, with `outer` before it; null between entries. */
+  keyChain: readonly Scope[] | null;
+}
+
 /**
  * Follows a flow collection (`[…]`, `{…}`) or quoted scalar that goes on past its line, so the lines it
- * continues on belong to the key whose value it is.
+ * continues on belong to the key whose value it is, and reads the keys of its flow mappings: in
+ * `sampling: {temperature: 0.7}` the line is enclosed by `sampling` and by `sampling.temperature`.
  */
 export class YamlFlowLexer {
-  private depth = 0;
+  private levels: FlowLevel[] = [];
   private openQuote: '"' | "'" | null = null;
+  private owner: readonly Scope[] = NO_SCOPES;
+  /** The chains of the flow keys read by the last scan, in order. */
+  private found: (readonly Scope[])[] = [];
 
   get continues(): boolean {
-    return this.depth > 0 || this.openQuote !== null;
+    return this.levels.length > 0 || this.openQuote !== null;
+  }
+
+  /** The chain of keys open where the lexer stands: the block key's and those of the flow mappings around it. */
+  get openChain(): readonly Scope[] {
+    const level = this.levels[this.levels.length - 1];
+    return level === undefined ? this.owner : (level.keyChain ?? level.outer);
+  }
+
+  /** The chains of the flow keys the last scan read. */
+  get keysFound(): readonly (readonly Scope[])[] {
+    return this.found;
   }
 
   abandon(): void {
-    this.depth = 0;
+    this.levels = [];
     this.openQuote = null;
   }
 
-  /** Scans a value that starts a flow collection or a quoted scalar, or a line that continues one. */
-  scan(text: string, from: number): void {
+  /** Starts on the value of a block key whose chain is `owner`. */
+  begin(owner: readonly Scope[]): void {
+    this.abandon();
+    this.owner = owner;
+  }
+
+  /**
+   * Scans a value that starts a flow collection or a quoted scalar, or a line that continues one;
+   * `line` is the line's number, for the keys it reads.
+   */
+  scan(text: string, from: number, line: number): void {
+    this.found = [];
     for (let index = from; index < text.length; index++) {
       const char = text[index];
       if (this.openQuote !== null) {
@@ -146,15 +184,75 @@ export class YamlFlowLexer {
         else if (char === this.openQuote) this.openQuote = null;
         continue;
       }
+      const level = this.levels[this.levels.length - 1];
+      if (level !== undefined && level.expectsKey && char !== ' ' && char !== '\t') {
+        level.expectsKey = false;
+        const key = readFlowKey(text, index);
+        if (key !== null) {
+          level.keyChain = chainWith(level.outer, Object.freeze({ kind: 'key', name: key.name, line }));
+          this.found.push(level.keyChain);
+          index = key.end - 1;
+          continue;
+        }
+      }
       if (char === '"' || char === "'") this.openQuote = char;
-      else if (char === '[' || char === '{') this.depth++;
-      else if ((char === ']' || char === '}') && this.depth > 0) this.depth--;
-      else if (char === '#' && (index === 0 || text[index - 1] === ' ' || text[index - 1] === '\t')) break;
+      else if (char === '{' || char === '[') this.levels.push({ isMapping: char === '{', outer: this.openChain, expectsKey: char === '{', keyChain: null });
+      else if ((char === ']' || char === '}') && level !== undefined) this.levels.pop();
+      else if (char === ',' && level?.isMapping === true) {
+        level.expectsKey = true;
+        level.keyChain = null;
+      } else if (char === '#' && (index === 0 || text[index - 1] === ' ' || text[index - 1] === '\t')) break;
       // A plain scalar after the collection closed (`[a] b`) is malformed; nothing more to follow.
-      if (this.depth === 0 && this.openQuote === null) return;
+      if (this.levels.length === 0 && this.openQuote === null) return;
     }
   }
 }
+
+/**
+ * Every key a flow mapping could have on this line, whatever came before it: one read where the line's
+ * content starts and after every `{` and `,`, quotes and comments notwithstanding. A superset of the
+ * keys YamlFlowLexer reads on the line, from any state the lines before leave it in.
+ */
+export function flowKeysOfLine(text: string): string[] {
+  const names: string[] = [];
+  const add = (from: number) => {
+    const key = readFlowKey(text, skipSpaces(text, from));
+    if (key !== null && !names.includes(key.name)) names.push(key.name);
+  };
+  add(0);
+  for (let index = 0; index < text.length; index++) {
+    if (text[index] === '{' || text[index] === ',') add(index + 1);
+  }
+  return names;
+}
+
+/**
+ * The key of a flow mapping's entry at `from` and where its colon ends, or null. Unlike a block key,
+ * a plain one stops at the flow indicators, and its colon may be followed by `,`, `}` or `]`.
+ */
+function readFlowKey(text: string, from: number): { readonly name: string; readonly end: number } | null {
+  const first = text[from];
+  if (first === undefined) return null;
+  if (first === '"' || first === "'") {
+    const quoted = readQuoted(text, from);
+    if (quoted === null) return null;
+    const colon = skipSpaces(text, quoted.end);
+    return text[colon] === ':' ? { name: quoted.value, end: colon + 1 } : null;
+  }
+  if (INDICATORS.has(first)) return null;
+  if ((first === '-' || first === '?' || first === ':') && isSpaceOrEnd(text, from + 1)) return null;
+  for (let index = from + 1; index < text.length; index++) {
+    const char = text[index] as string;
+    if (FLOW_INDICATORS.has(char)) return null;
+    if (char === '#' && (text[index - 1] === ' ' || text[index - 1] === '\t')) return null;
+    if (char === ':' && (isSpaceOrEnd(text, index + 1) || FLOW_INDICATORS.has(text[index + 1] as string))) {
+      return { name: text.slice(from, index).trimEnd(), end: index + 1 };
+    }
+  }
+  return null;
+}
+
+const FLOW_INDICATORS = new Set([',', '[', ']', '{', '}']);
 
 const VALUE_PROPERTIES = /^(?:[!&]\S*\s+)*/;
 

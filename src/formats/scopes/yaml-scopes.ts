@@ -1,6 +1,6 @@
 import { chainWith, NO_SCOPES, scopeIndexFromChains, type Scope, type ScopeIndex } from './scope-index.js';
 import { decodeSource, splitLines } from './source-lines.js';
-import { countIndent, flowStartIn, opensBlock, readYamlLine, startsBlockScalar, YamlFlowLexer, type YamlLine } from './yaml-line.js';
+import { countIndent, flowKeysOfLine, flowStartIn, opensBlock, readYamlLine, startsBlockScalar, YamlFlowLexer, type YamlLine } from './yaml-line.js';
 
 /**
  * Indexes the keys of a YAML file by indentation: each line is enclosed by the mapping keys above it,
@@ -16,8 +16,11 @@ import { countIndent, flowStartIn, opensBlock, readYamlLine, startsBlockScalar, 
  *   code line that it is indented under, or to those of the line before into whose block it is indented.
  * - A document marker (`---`, `...`) starts again from no keys.
  *
- * A line-based reader, not a YAML parser: flow mappings are not looked into, and malformed input
- * degrades. It never throws.
+ * - The keys of a flow mapping (`sampling: {temperature: 0.7, top_p: 1}`) enclose the lines they
+ *   are on, beside the keys that hold the mapping: this line is enclosed by `sampling`,
+ *   `sampling.temperature` and `sampling.top_p`.
+ *
+ * A line-based reader, not a YAML parser: malformed input degrades. It never throws.
  */
 export function findYamlScopes(source: string | Buffer): ScopeIndex {
   const builder = new YamlChainBuilder();
@@ -61,16 +64,22 @@ function unionOf(chains: readonly (readonly Scope[])[]): readonly Scope[] {
 }
 
 /**
- * The key findYamlScopes could give a line, read from that line alone (null: none), for any line
- * that is not blank or a comment; block scalar and flow lines are read as key lines too. Over every
+ * The keys findYamlScopes could give a line, read from that line alone, for any line that is not
+ * blank or a comment: its block key, and whatever a flow mapping could hold (see flowKeysOfLine);
+ * block scalar and flow lines are read as key lines too. Over every
  * line of a file this is a superset of the keys its index names, and costs no chains: a caller can
  * tell that no key it wants is in a file before indexing it, or derive one version's keys from
  * another's and the lines a diff changes.
  */
-function yamlKeyOfLine(text: string): string | null {
+function yamlKeysOfLogicalLine(text: string): readonly string[] {
   const indent = countIndent(text);
-  if (indent >= text.length || text[indent] === '#') return null;
-  return readYamlLine(text).key?.name ?? null;
+  if (indent >= text.length || text[indent] === '#') return NO_NAMES;
+  const name = readYamlLine(text).key?.name ?? null;
+  // A line without a colon after its start has no key of a flow mapping either.
+  if (text.indexOf(':', indent + 1) === -1) return name === null ? NO_NAMES : [name];
+  const names = flowKeysOfLine(text);
+  if (name !== null && !names.includes(name)) names.unshift(name);
+  return names;
 }
 
 const BYTE_ORDER_MARK = '\uFEFF';
@@ -84,16 +93,12 @@ const NO_NAMES: readonly string[] = Object.freeze([]);
  */
 export function yamlKeysOfLine(text: string): readonly string[] {
   const line = text.endsWith('\r') ? text.slice(0, -1) : text;
-  if (!line.startsWith(BYTE_ORDER_MARK) && !LOGICAL_LINE_BREAK.test(line)) {
-    // The usual line, one logical line without a byte order mark: no lists to build.
-    const name = yamlKeyOfLine(line);
-    return name === null ? NO_NAMES : [name];
-  }
+  // The usual line, one logical line without a byte order mark: no lists to merge.
+  if (!line.startsWith(BYTE_ORDER_MARK) && !LOGICAL_LINE_BREAK.test(line)) return yamlKeysOfLogicalLine(line);
   const names: string[] = [];
   for (const part of logicalLines(line)) {
     for (const variant of part.startsWith(BYTE_ORDER_MARK) ? [part, part.slice(1)] : [part]) {
-      const name = yamlKeyOfLine(variant);
-      if (name !== null && !names.includes(name)) names.push(name);
+      for (const name of yamlKeysOfLogicalLine(variant)) if (!names.includes(name)) names.push(name);
     }
   }
   return names;
@@ -154,8 +159,9 @@ class YamlChainBuilder {
     }
     if (this.flowOwner !== null && this.flow.continues && !isBlank && !this.isFlowContinuation(text, indent)) this.flow.abandon();
     if (this.flowOwner !== null && this.flow.continues) {
-      this.chains.push(this.flowOwner.chain);
-      this.flow.scan(text, 0);
+      const open = this.flow.openChain;
+      this.flow.scan(text, 0, lineNumber);
+      this.chains.push(unionOf([open, ...this.flow.keysFound]));
       return;
     }
     if (isBlank || text[indent] === '#') {
@@ -209,7 +215,9 @@ class YamlChainBuilder {
     }
     const flowStart = flowStartIn(line.value);
     if (flowStart !== -1) {
-      this.flow.scan(line.value, flowStart);
+      this.flow.begin(chain);
+      this.flow.scan(line.value, flowStart, lineNumber);
+      if (this.flow.keysFound.length > 0) this.chains[lineNumber - 1] = unionOf([chain, ...this.flow.keysFound]);
       if (this.flow.continues) this.flowOwner = { indent: line.indent, chain };
     }
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findYamlScopes, yamlKeyCandidates } from '../../../src/formats/scopes/yaml-scopes.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 import { expectScopes, MALFORMED_SAMPLES, namesByLine } from './expect-scopes.js';
 
 describe('findYamlScopes: a Hydra training config', () => {
@@ -107,14 +108,42 @@ describe('findYamlScopes: values over several lines', () => {
       ['  layers: [embed,', 'model.layers'],
       ['    "attn: [x", mlp,', 'model.layers'],
       ['    head]', 'model.layers'],
-      ['  extra: {a: 1,', 'model.extra'],
-      ['    b: 2}', 'model.extra'],
+      ['  extra: {a: 1,', 'model.extra.a'],
+      ['    b: 2}', 'model.extra.b'],
       ['  prompt: "You are a grader:', 'model.prompt'],
       ['    answer yes or no"', 'model.prompt'],
       ['  tagged: !!seq [1,', 'model.tagged'],
       ['    2]', 'model.tagged'],
       ['  after: 1', 'model.after'],
     ]);
+  });
+
+  it('encloses a line by the keys of the flow mappings on it, nested under the keys that hold them', () => {
+    const index = findYamlScopes(
+      [
+        'sampling: {temperature: 0.7, "top_p": 1, stop: ["a: b", "}"]}',
+        'reward: {weights: {format: 0.1, accuracy: 1}, url: http://rm:8080/score}',
+        'steps: [{name: train}, plain, {when: "x, y: z"}]',
+        'train:',
+        '  optim: {lr:',
+        '      3e-4, betas: [0.9, 0.95]}',
+        '  note: a, b: c',
+      ].join('\n'),
+    );
+    const chains = (line: number) => index.scopesAt(line).map((scope) => `${scope.name}@${scope.line}`);
+    expect(chains(1)).toEqual(['sampling@1', 'temperature@1', 'top_p@1', 'stop@1']);
+    expect(chains(2)).toEqual(['reward@2', 'weights@2', 'format@2', 'accuracy@2', 'url@2']);
+    expect(chains(3)).toEqual(['steps@3', 'name@3', 'when@3']);
+    expect(chains(5)).toEqual(['train@4', 'optim@5', 'lr@5']);
+    expect(chains(6)).toEqual(['train@4', 'optim@5', 'lr@5', 'betas@6']);
+    // A plain block value holds no flow mapping, whatever its commas and colons.
+    expect(chains(7)).toEqual(['train@4', 'note@7']);
+  });
+
+  it('gives a flow key the chain of the mappings around it, which a scope rule can name', () => {
+    const index = findYamlScopes('reward: {weights: {format: 0.1}}\n');
+    const format = index.scopesAt(1).find((scope) => scope.name === 'format');
+    expect(format).toEqual({ kind: 'key', name: 'format', line: 1 });
   });
 
   it('ends a flow value that never closes at the next line indented no deeper than its key', () => {
@@ -153,7 +182,7 @@ describe('findYamlScopes: keys', () => {
   it('does not take a colon inside a comment for a key', () => {
     expectScopes(findYamlScopes, [
       ['- item # note: not a key', ''],
-      ['- {a: 1, b: 2}', ''],
+      ['- [x] # {a: 1}', ''],
     ]);
   });
 });
@@ -243,6 +272,11 @@ describe('yamlKeyCandidates', () => {
       'script: |',
       '  not_a_key: inside a block scalar',
       '"spaced key": 3',
+      'sampling: {temperature: 0.7, "top_p": 1}',
+      'optim: {lr:',
+      '    3e-4, betas: [0.9, 0.95],',
+      '    "eps"',
+      '    : 1e-8, nested: {inner: "a, not_key: b"}}',
       '---',
       'second: doc',
     ].join('\n');
@@ -251,6 +285,24 @@ describe('yamlKeyCandidates', () => {
     for (let line = 1; line <= index.lineCount; line++) {
       for (const scope of index.scopesAt(line)) expect(candidates.has(scope.name), scope.name).toBe(true);
     }
-    expect([...candidates]).toEqual(expect.arrayContaining(['trainer', 'optim', 'lr', 'reward_weights', 'spaced key', 'second']));
+    expect([...candidates]).toEqual(
+      expect.arrayContaining(['trainer', 'optim', 'lr', 'reward_weights', 'spaced key', 'temperature', 'top_p', 'betas', 'nested', 'inner', 'second']),
+    );
+  });
+
+  it('holds every key the index names on random flow-heavy files, whatever state a line starts in', () => {
+    const random = seededRandom(11);
+    const pieces = ['a', 'b_c', ':', ': ', ',', ', ', '{', '}', '[', ']', '"', "'", ' ', '  ', '#', ' #', 'x:y', '- ', '|', '\\', '"k": ', 'k: '];
+    for (let sample = 0; sample < 400; sample++) {
+      const lines = Array.from({ length: 1 + Math.floor(random() * 8) }, () =>
+        Array.from({ length: Math.floor(random() * 12) }, () => pieces[Math.floor(random() * pieces.length)]).join(''),
+      );
+      const source = lines.join('\n');
+      const candidates = new Set(yamlKeyCandidates(source));
+      const index = findYamlScopes(source);
+      for (let line = 1; line <= index.lineCount; line++) {
+        for (const scope of index.scopesAt(line)) expect(candidates.has(scope.name), `${JSON.stringify(source)}: ${scope.name}`).toBe(true);
+      }
+    }
   });
 });
