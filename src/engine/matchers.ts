@@ -121,8 +121,13 @@ interface Combination {
 }
 
 function gather(state: Gathered, result: MatchResult): void {
-  if (result.scopes.length > 0) (state.scopes ??= []).push(...result.scopes);
-  if (result.covered && result.covered.length > 0) (state.covered ??= []).push(...result.covered);
+  // Appended one by one: a line of a YAML flow mapping may hold more scopes than a call takes arguments.
+  if (result.scopes.length > 0) appendAll((state.scopes ??= []), result.scopes);
+  if (result.covered && result.covered.length > 0) appendAll((state.covered ??= []), result.covered);
+}
+
+function appendAll<T>(list: T[], items: readonly T[]): void {
+  for (let index = 0; index < items.length; index++) list.push(items[index] as T);
 }
 
 function finishedMatch(state: Gathered, lines: ReadonlySet<DiffLine> | null): MatchResult {

@@ -331,7 +331,7 @@ export class WatchRun {
     const incidents = await this.check(change);
     if (reason === 'rescan') {
       this.unannounced.push(path);
-      this.rescanIncidentIds.push(...incidents.map((incident) => incident.id));
+      for (const incident of incidents) this.rescanIncidentIds.push(incident.id);
     }
   }
 

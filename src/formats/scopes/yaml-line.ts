@@ -141,8 +141,8 @@ export class YamlFlowLexer {
   private levels: FlowLevel[] = [];
   private openQuote: '"' | "'" | null = null;
   private owner: readonly Scope[] = NO_SCOPES;
-  /** The chains of the flow keys read by the last scan, in order. */
-  private found: (readonly Scope[])[] = [];
+  /** The flow keys read by the last scan, in order. */
+  private found: Scope[] = [];
 
   get continues(): boolean {
     return this.levels.length > 0 || this.openQuote !== null;
@@ -154,8 +154,11 @@ export class YamlFlowLexer {
     return level === undefined ? this.owner : (level.keyChain ?? level.outer);
   }
 
-  /** The chains of the flow keys the last scan read. */
-  get keysFound(): readonly (readonly Scope[])[] {
+  /**
+   * The flow keys the last scan read, outer ones first: with the chain open before it, every key on
+   * the line, each once (a key's outer keys were open before the line or were read on it).
+   */
+  get keysFound(): readonly Scope[] {
     return this.found;
   }
 
@@ -189,8 +192,9 @@ export class YamlFlowLexer {
         level.expectsKey = false;
         const key = readFlowKey(text, index);
         if (key !== null) {
-          level.keyChain = chainWith(level.outer, Object.freeze({ kind: 'key', name: key.name, line }));
-          this.found.push(level.keyChain);
+          const scope: Scope = Object.freeze({ kind: 'key', name: key.name, line });
+          level.keyChain = chainWith(level.outer, scope);
+          this.found.push(scope);
           index = key.end - 1;
           continue;
         }
@@ -214,16 +218,16 @@ export class YamlFlowLexer {
  * keys YamlFlowLexer reads on the line, from any state the lines before leave it in.
  */
 export function flowKeysOfLine(text: string): string[] {
-  const names: string[] = [];
+  const names = new Set<string>();
   const add = (from: number) => {
     const key = readFlowKey(text, skipSpaces(text, from));
-    if (key !== null && !names.includes(key.name)) names.push(key.name);
+    if (key !== null) names.add(key.name);
   };
   add(0);
   for (let index = 0; index < text.length; index++) {
     if (text[index] === '{' || text[index] === ',') add(index + 1);
   }
-  return names;
+  return [...names];
 }
 
 /**

@@ -78,8 +78,7 @@ function yamlKeysOfLogicalLine(text: string): readonly string[] {
   // A line without a colon after its start has no key of a flow mapping either.
   if (text.indexOf(':', indent + 1) === -1) return name === null ? NO_NAMES : [name];
   const names = flowKeysOfLine(text);
-  if (name !== null && !names.includes(name)) names.unshift(name);
-  return names;
+  return name === null || names.includes(name) ? names : [name, ...names];
 }
 
 const BYTE_ORDER_MARK = '\uFEFF';
@@ -95,20 +94,28 @@ export function yamlKeysOfLine(text: string): readonly string[] {
   const line = text.endsWith('\r') ? text.slice(0, -1) : text;
   // The usual line, one logical line without a byte order mark: no lists to merge.
   if (!line.startsWith(BYTE_ORDER_MARK) && !LOGICAL_LINE_BREAK.test(line)) return yamlKeysOfLogicalLine(line);
-  const names: string[] = [];
+  const names = new Set<string>();
   for (const part of logicalLines(line)) {
     for (const variant of part.startsWith(BYTE_ORDER_MARK) ? [part, part.slice(1)] : [part]) {
-      for (const name of yamlKeysOfLogicalLine(variant)) if (!names.includes(name)) names.push(name);
+      for (const name of yamlKeysOfLogicalLine(variant)) names.add(name);
     }
   }
-  return names;
+  return [...names];
 }
 
 /** yamlKeysOfLine of every line of `source` (a byte order mark left on, as a diff leaves it on its first line). */
 export function yamlKeyCandidates(source: string | Buffer): string[] {
   const names: string[] = [];
-  for (const text of splitLines(typeof source === 'string' ? source : source.toString('utf8'))) names.push(...yamlKeysOfLine(text));
+  for (const text of splitLines(typeof source === 'string' ? source : source.toString('utf8'))) {
+    // One by one: a line of a flow mapping may hold more keys than a call may take arguments.
+    for (const name of yamlKeysOfLine(text)) names.push(name);
+  }
   return names;
+}
+
+/** A line's chain: the keys open where it starts, then the flow keys read on it. */
+function withFlowKeys(open: readonly Scope[], found: readonly Scope[]): readonly Scope[] {
+  return found.length === 0 ? open : Object.freeze([...open, ...found]);
 }
 
 /** A key whose block the current line may still be inside. */
@@ -161,7 +168,7 @@ class YamlChainBuilder {
     if (this.flowOwner !== null && this.flow.continues) {
       const open = this.flow.openChain;
       this.flow.scan(text, 0, lineNumber);
-      this.chains.push(unionOf([open, ...this.flow.keysFound]));
+      this.chains.push(withFlowKeys(open, this.flow.keysFound));
       return;
     }
     if (isBlank || text[indent] === '#') {
@@ -217,7 +224,7 @@ class YamlChainBuilder {
     if (flowStart !== -1) {
       this.flow.begin(chain);
       this.flow.scan(line.value, flowStart, lineNumber);
-      if (this.flow.keysFound.length > 0) this.chains[lineNumber - 1] = unionOf([chain, ...this.flow.keysFound]);
+      this.chains[lineNumber - 1] = withFlowKeys(chain, this.flow.keysFound);
       if (this.flow.continues) this.flowOwner = { indent: line.indent, chain };
     }
   }

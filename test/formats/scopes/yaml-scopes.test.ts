@@ -305,4 +305,15 @@ describe('yamlKeyCandidates', () => {
       }
     }
   });
+
+  it('reads a line of a flow mapping with hundreds of thousands of keys, and one nested as deep, without failing', () => {
+    const keys = Array.from({ length: 200_000 }, (_, index) => `k${index}: 1`).join(', ');
+    const deep = `${'{a: '.repeat(200_000)}1${'}'.repeat(200_000)}`;
+    const source = `wide: {${keys}}\ndeep: ${deep}\n`;
+    const candidates = yamlKeyCandidates(source);
+    expect(new Set(candidates)).toEqual(new Set(['wide', ...Array.from({ length: 200_000 }, (_, index) => `k${index}`), 'deep', 'a']));
+    const index = findYamlScopes(source);
+    expect(index.scopesAt(1)).toHaveLength(200_001);
+    expect(index.scopesAt(2).map((scope) => scope.name)).toEqual(['deep', ...Array.from({ length: 200_000 }, () => 'a')]);
+  });
 });
