@@ -5,21 +5,22 @@ import { decodeSource, splitLines } from './source-lines.js';
  * Indexes the keys of a TOML file. A table header (`[tool.pytest.ini_options]`, `[[tool.mypy.overrides]]`)
  * gives its keys to itself and every line up to the next header; a `key = value` line (dotted keys
  * too) adds its own keys for its line and for the lines its value continues on: a multi-line array,
- * string or inline table. Keys inside an inline table belong to the key that holds the table.
- * Quoted keys are unquoted. Malformed lines take the keys of their table. It never throws.
+ * string or inline table. The keys of an inline table enclose the lines they are on, under the key
+ * that holds the table: `sampling = { temperature = 0.7 }` is inside `sampling` and
+ * `sampling.temperature`. Quoted keys are unquoted. Malformed lines take the keys of their table. It never throws.
  */
 export function findTomlScopes(source: string | Buffer): ScopeIndex {
   const lines = splitLines(decodeSource(source));
   const chains: (readonly Scope[])[] = [];
   const value = new TomlValueLexer();
   let tableChain: readonly Scope[] = NO_SCOPES;
-  let valueChain: readonly Scope[] = NO_SCOPES;
   for (const [offset, text] of lines.entries()) {
     const lineNumber = offset + 1;
     if (value.continues && !value.isInsideString && STRAY_HEADER.test(text)) value.abandon();
     if (value.continues) {
-      chains.push(valueChain);
-      value.scan(text, 0);
+      const open = value.openChain;
+      value.scan(text, 0, lineNumber);
+      chains.push(withInlineKeys(open, value.keysFound));
       continue;
     }
     const codeStart = skipSpace(text, 0);
@@ -40,9 +41,10 @@ export function findTomlScopes(source: string | Buffer): ScopeIndex {
       chains.push(tableChain);
       continue;
     }
-    valueChain = chainOf(tableChain, path.keys, lineNumber);
-    chains.push(valueChain);
-    value.scan(text, path.end + 1);
+    const valueChain = chainOf(tableChain, path.keys, lineNumber);
+    value.begin(valueChain);
+    value.scan(text, path.end + 1, lineNumber);
+    chains.push(withInlineKeys(valueChain, value.keysFound));
   }
   return scopeIndexFromChains(chains);
 }
@@ -64,9 +66,22 @@ const STRAY_HEADER = /^\[\[?(?!(?:true|false|inf|nan)\]\s*(?:[,#]|$))[A-Za-z_][\
 
 const BARE_KEY = /[^\s.=[\]"'#]+/y;
 
+/** A line's chain: the keys open where it starts, then the inline tables' keys read on it. */
+function withInlineKeys(open: readonly Scope[], found: readonly Scope[]): readonly Scope[] {
+  return found.length === 0 ? open : Object.freeze([...open, ...found]);
+}
+
 function chainOf(outer: readonly Scope[], keys: readonly string[], line: number): readonly Scope[] {
-  const scopes = keys.slice(0, Math.max(0, MAX_SCOPE_DEPTH - outer.length)).map((name): Scope => Object.freeze({ kind: 'key', name, line }));
-  return Object.freeze([...outer, ...scopes]);
+  return appendCapped(
+    outer,
+    keys.map((name): Scope => Object.freeze({ kind: 'key', name, line })),
+  );
+}
+
+/** `outer` and then `scopes`, cut at MAX_SCOPE_DEPTH. */
+function appendCapped(outer: readonly Scope[], scopes: readonly Scope[]): readonly Scope[] {
+  if (scopes.length === 0 || outer.length >= MAX_SCOPE_DEPTH) return outer;
+  return Object.freeze([...outer, ...scopes.slice(0, MAX_SCOPE_DEPTH - outer.length)]);
 }
 
 function skipSpace(text: string, from: number): number {
@@ -122,19 +137,51 @@ function readQuotedKey(text: string, from: number, quote: number): { readonly na
 
 const BASIC_ESCAPES: Readonly<Record<string, string>> = { b: '\b', t: '\t', n: '\n', f: '\f', r: '\r', e: '\x1b' };
 
+/** An array or inline table open at the lexer's position. */
+interface ValueLevel {
+  readonly isTable: boolean;
+  /** The keys around it: the key whose value it is, and those of the inline tables it is in. */
+  readonly outer: readonly Scope[];
+  /** Whether a key may come next: just after `{` or an inline table's `,`. */
+  expectsKey: boolean;
+  /** The inline table's key whose value is being read, with `outer` before it; null between entries. */
+  keyChain: readonly Scope[] | null;
+}
+
 /**
  * Follows a value across lines: whether it goes on to the next line because an array or inline table
- * is still open or a multi-line string (`"""`, `'''`) has not closed.
+ * is still open or a multi-line string (`"""`, `'''`) has not closed; and reads the keys of its inline
+ * tables.
  */
 class TomlValueLexer {
-  private bracketDepth = 0;
+  private levels: ValueLevel[] = [];
   private openString: '"""' | "'''" | null = null;
+  private owner: readonly Scope[] = NO_SCOPES;
+  private found: Scope[] = [];
 
   get continues(): boolean {
-    return this.bracketDepth > 0 || this.openString !== null;
+    return this.levels.length > 0 || this.openString !== null;
   }
 
-  scan(text: string, from: number): void {
+  /** The chain of keys open where the lexer stands. */
+  get openChain(): readonly Scope[] {
+    const level = this.levels[this.levels.length - 1];
+    return level === undefined ? this.owner : (level.keyChain ?? level.outer);
+  }
+
+  /** The inline tables' keys the last scan read, outer ones first (see YamlFlowLexer.keysFound). */
+  get keysFound(): readonly Scope[] {
+    return this.found;
+  }
+
+  /** Starts on the value of a key whose chain is `owner`. */
+  begin(owner: readonly Scope[]): void {
+    this.abandon();
+    this.owner = owner;
+  }
+
+  scan(text: string, from: number, line: number): void {
+    this.found = [];
     let index = from;
     while (index < text.length) {
       if (this.openString !== null) {
@@ -142,6 +189,18 @@ class TomlValueLexer {
         continue;
       }
       const char = text[index] as string;
+      const level = this.levels[this.levels.length - 1];
+      if (level !== undefined && level.expectsKey && char !== ' ' && char !== '\t') {
+        level.expectsKey = false;
+        const path = readKeyPath(text, index);
+        if (path.keys.length > 0 && text.charCodeAt(path.end) === EQUALS) {
+          const scopes = path.keys.map((name): Scope => Object.freeze({ kind: 'key', name, line }));
+          level.keyChain = appendCapped(level.outer, scopes);
+          for (const scope of scopes) this.found.push(scope);
+          index = path.end + 1;
+          continue;
+        }
+      }
       if (char === '#') break;
       if (char === '"' || char === "'") {
         const triple = char.repeat(3);
@@ -153,15 +212,19 @@ class TomlValueLexer {
         }
         continue;
       }
-      if (char === '[' || char === '{') this.bracketDepth++;
-      else if ((char === ']' || char === '}') && this.bracketDepth > 0) this.bracketDepth--;
+      if (char === '[' || char === '{') this.levels.push({ isTable: char === '{', outer: this.openChain, expectsKey: char === '{', keyChain: null });
+      else if ((char === ']' || char === '}') && level !== undefined) this.levels.pop();
+      else if (char === ',' && level?.isTable === true) {
+        level.expectsKey = true;
+        level.keyChain = null;
+      }
       index++;
     }
   }
 
   /** Forgets an open value, when a line shows that it was never closed. */
   abandon(): void {
-    this.bracketDepth = 0;
+    this.levels = [];
     this.openString = null;
   }
 

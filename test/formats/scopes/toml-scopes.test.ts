@@ -72,12 +72,39 @@ describe('findTomlScopes: values over several lines', () => {
     expectScopes(findTomlScopes, [
       ['matrix = [', 'matrix'],
       ['  [1, 2],', 'matrix'],
-      ['  { lr = 1e-4, name = "a]" },', 'matrix'],
+      ['  { lr = 1e-4, name = "a]" },', 'matrix.lr.name'],
       [']', 'matrix'],
-      ['env = { SEED = "1",', 'env'],
-      ['  MODE = "fast" }', 'env'],
+      ['env = { SEED = "1",', 'env.SEED'],
+      ['  MODE = "fast" }', 'env.MODE'],
       ['next = 2', 'next'],
     ]);
+  });
+
+  it('encloses a line by the keys of the inline tables on it, nested under the keys that hold them', () => {
+    const index = findTomlScopes(
+      [
+        '[tool.sampling]',
+        'params = { temperature = 0.7, "top_p" = 1, stop = ["a = b", "}"] }',
+        'reward = { weights = { format = 0.1, accuracy = 1 }, model.path = "rm" }',
+        'steps = [{ name = "train" }, "plain", { when = "x, y = z" }]',
+        'optim = { lr = [',
+        '    3e-4 ], betas = [0.9, 0.95] }  # comment = 1',
+      ].join('\n'),
+    );
+    const chains = (line: number) => index.scopesAt(line).map((scope) => `${scope.name}@${scope.line}`);
+    expect(chains(2)).toEqual(['tool@1', 'sampling@1', 'params@2', 'temperature@2', 'top_p@2', 'stop@2']);
+    expect(chains(3)).toEqual(['tool@1', 'sampling@1', 'reward@3', 'weights@3', 'format@3', 'accuracy@3', 'model@3', 'path@3']);
+    expect(chains(4)).toEqual(['tool@1', 'sampling@1', 'steps@4', 'name@4', 'when@4']);
+    expect(chains(5)).toEqual(['tool@1', 'sampling@1', 'optim@5', 'lr@5']);
+    expect(chains(6)).toEqual(['tool@1', 'sampling@1', 'optim@5', 'lr@5', 'betas@6']);
+  });
+
+  it('reads a line of an inline table with a hundred thousand keys, and one nested as deep', () => {
+    const keys = Array.from({ length: 100_000 }, (_, index) => `k${index} = 1`).join(', ');
+    const deep = `${'{ a = '.repeat(100_000)}1${' }'.repeat(100_000)}`;
+    const index = findTomlScopes(`wide = { ${keys} }\ndeep = ${deep}\n`);
+    expect(index.scopesAt(1)).toHaveLength(100_001);
+    expect(index.scopesAt(2)).toHaveLength(100_001);
   });
 
   it('ends an array that never closes at the next table header', () => {
