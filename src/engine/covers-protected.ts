@@ -44,7 +44,7 @@ async function patternLinesCover(context: MatchContext, kind: PatternKind, direc
   // A deleted file's removed lines take their broader patterns away with them.
   const lines = change.kind === 'deleted' ? [] : [...context.lines, ...unshown];
   for (const line of lines) {
-    const globs = kind === 'ignore-pattern' ? hidingIgnoreGlobs(line, change.file) : [blindingAttributeGlob(line, macros)];
+    const globs = [kind === 'ignore-pattern' ? hidingIgnoreGlob(line) : blindingAttributeGlob(line, macros)];
     const reached = [...new Set(globs.flatMap((glob) => (glob === null ? [] : protection.coveredBy(glob, directory))))];
     if (reached.length === 0) continue;
     // A line the diff does not show is reported through the change as a whole.
@@ -66,25 +66,14 @@ function patternFileDirectory(file: string, kind: PatternKind): string | null {
 }
 
 /**
- * An added ignore line hides what it names; so does taking away a `!` line that kept it visible. A
- * `.gitignore` line is read both as git reads it and as selfmod's working-tree walk reads committed
- * ones (src/sources/ignore-rules.ts: trailing tabs trimmed too, `{a,b}` expanded), since either can
- * hide a file: `rewards/` followed by a tab, or `{rewards,x}/`, hides nothing from git but does from the walk.
+ * An added ignore line hides what it names; so does taking away a `!` line that kept it visible. The
+ * working-tree walk reads committed `.gitignore` files as git does (src/sources/ignore-rules.ts), so
+ * git's reading is the only one.
  */
-function hidingIgnoreGlobs(line: DiffLine, file: string): (string | null)[] {
-  if (line.side === 'context') return [];
-  const readings = [parseIgnoreLine(line.text), file.endsWith('.gitignore') ? walkerReading(line.text) : null];
-  return readings.map((parsed) => (parsed === null || parsed.isNegated !== (line.side === 'removed') ? null : parsed.glob));
-}
-
-/** An ignore line as the working-tree walk reads it (see ignore-rules.ts parseLine). */
-function walkerReading(text: string): { readonly glob: string; readonly isNegated: boolean } | null {
-  let pattern = text.replace(/\r$/, '').replace(/(?<!\\)\s+$/, '');
-  if (pattern === '' || pattern.startsWith('#')) return null;
-  const isNegated = pattern.startsWith('!');
-  if (isNegated) pattern = pattern.slice(1);
-  else if (pattern.startsWith('\\!') || pattern.startsWith('\\#')) pattern = pattern.slice(1);
-  return pattern === '' || pattern === '/' ? null : { glob: pattern, isNegated };
+function hidingIgnoreGlob(line: DiffLine): string | null {
+  if (line.side === 'context') return null;
+  const parsed = parseIgnoreLine(line.text);
+  return parsed === null || parsed.isNegated !== (line.side === 'removed') ? null : parsed.glob;
 }
 
 /** An added line that blinds, or a removed one that undid blinding. */

@@ -177,7 +177,7 @@ function readGitClass(pattern: string, open: number): { readonly end: number; re
  * Drops trailing spaces as git does: spaces only (a tab stays part of the pattern), and not one that a
  * backslash escapes.
  */
-function trimTrailingSpaces(text: string): string {
+export function trimTrailingSpaces(text: string): string {
   let lastSpace = -1;
   for (let at = 0; at < text.length; at++) {
     const char = text[at];

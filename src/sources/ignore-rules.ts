@@ -1,4 +1,5 @@
 import { compileGlob } from '../engine/glob.js';
+import { trimTrailingSpaces } from '../formats/git-patterns.js';
 
 interface IgnorePattern {
   readonly test: (path: string) => boolean;
@@ -36,9 +37,9 @@ export class IgnoreRules {
 
 /** One .gitignore line as a pattern, or null for blank lines, comments and patterns that cannot compile. */
 function parseLine(directory: string, line: string): IgnorePattern | null {
-  let text = line;
-  // Trailing spaces are dropped unless escaped.
-  text = text.replace(/(?<!\\)\s+$/, '');
+  // As git reads it: a CRLF file's carriage return and trailing spaces go, a tab stays part of the
+  // pattern (`rewards/` and a tab ignores nothing git would show, and must hide nothing here).
+  let text = trimTrailingSpaces(line.replace(/\r$/, ''));
   if (text === '' || text.startsWith('#')) return null;
   let isNegated = false;
   if (text.startsWith('!')) {

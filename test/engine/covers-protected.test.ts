@@ -50,10 +50,16 @@ describe('coversProtected: ignore-pattern', () => {
     expect(await covered('ignore-pattern', { file: 'rewards/.gitignore', previousFile: 'notes.txt', before: content, after: content })).not.toBeNull();
   });
 
-  it('reads a .gitignore line as selfmod\'s working-tree walk reads it too, which trims tabs and expands braces', async () => {
-    expect(await covered('ignore-pattern', { file: '.gitignore', before: '', after: 'rewards/\t\n' })).not.toBeNull();
-    expect(await covered('ignore-pattern', { file: '.gitignore', before: '', after: '{rewards,cache}/\n' })).not.toBeNull();
-    expect(await covered('ignore-pattern', { file: '.gitignore', before: '', after: '{dist,cache}/\n' })).toBeNull();
+  it('reads trailing white space as git does: spaces and a CRLF carriage return go, a tab stays in the name', async () => {
+    expect(await covered('ignore-pattern', { file: '.gitignore', before: '', after: 'rewards/  \r\n' })).toEqual(['rewards/x', 'rewards/x.py']);
+    // Only a file named by a tab inside rewards/, not the folder.
+    expect(await covered('ignore-pattern', { file: '.gitignore', before: '', after: 'rewards/\t\n' })).toEqual(['rewards/\t']);
+    expect(await covered('ignore-pattern', { file: '.gitignore', before: '', after: 'docs/\t\n' })).toBeNull();
+  });
+
+  it('reads braces literally, as git and the working-tree walk do: they hide nothing else', async () => {
+    expect(await covered('ignore-pattern', { file: '.gitignore', before: '', after: '{rewards,cache}/\n' })).toBeNull();
+    expect(await covered('ignore-pattern', { file: '.gitignore', before: '', after: 'rewards{,}/\n' })).toBeNull();
   });
 
   it('reads a pattern in any letter case', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IgnoreRules } from '../../src/sources/ignore-rules.js';
+import { createTestRepo } from '../helpers/git-repo.js';
 
 function rules(files: Record<string, string>): IgnoreRules {
   const ignore = new IgnoreRules();
@@ -37,5 +38,20 @@ describe('IgnoreRules', () => {
     const ignore = rules({ '': '*.py\n', tools: '!keep.py\n' });
     expect(ignore.isIgnored('tools/keep.py', false)).toBe(false);
     expect(ignore.isIgnored('tools/other.py', false)).toBe(true);
+  });
+
+  it('reads trailing white space as git does: a tab is part of the name, spaces and a CRLF carriage return are not', async () => {
+    const gitignore = 'rewards/\t\nlogs/  \r\nkeep\\ \nnotes.md\t\t\n';
+    const files = ['rewards/reward.py', 'logs/run.txt', 'keep ', 'keep', 'notes.md', 'train.py'];
+    const repo = await createTestRepo();
+    try {
+      await repo.write({ '.gitignore': gitignore, ...Object.fromEntries(files.map((file) => [file, 'x\n'])) });
+      const shown = new Set((await repo.git(['ls-files', '--others', '--exclude-standard', '-z'])).split('\0').filter(Boolean));
+      const ignore = rules({ '': gitignore });
+      for (const file of files) expect(ignore.isIgnored(file, false) || file.split('/').slice(0, -1).some((_, depth, parts) => ignore.isIgnored(parts.slice(0, depth + 1).join('/'), true)), file).toBe(!shown.has(file));
+      expect([...shown].sort()).toEqual(['.gitignore', 'keep', 'notes.md', 'rewards/reward.py', 'train.py']);
+    } finally {
+      await repo.cleanup();
+    }
   });
 });
