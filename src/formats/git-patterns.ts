@@ -119,7 +119,7 @@ const POSIX_CLASSES: Readonly<Record<string, string>> = {
 };
 
 /** Escapes what rule globs treat as special and git does not, and spells out POSIX classes. */
-function toRuleGlob(pattern: string): string | null {
+export function toRuleGlob(pattern: string): string | null {
   let glob = '';
   for (let at = 0; at < pattern.length; at++) {
     const char = pattern[at] as string;

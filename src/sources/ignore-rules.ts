@@ -1,5 +1,5 @@
 import { compileGlob } from '../engine/glob.js';
-import { trimTrailingSpaces } from '../formats/git-patterns.js';
+import { toRuleGlob, trimTrailingSpaces } from '../formats/git-patterns.js';
 
 interface IgnorePattern {
   readonly test: (path: string) => boolean;
@@ -53,8 +53,14 @@ function parseLine(directory: string, line: string): IgnorePattern | null {
   if (text === '') return null;
   // A slash at the start or in the middle anchors the pattern to the .gitignore's directory.
   const isAnchored = text.includes('/');
-  // git has no braces, and a directory's name is literal: neither may ignore more than git would.
-  const relative = text.replace(/^\/+/, '').replace(/\\.|[{}]/g, (match) => (match.length === 2 ? match : `\\${match}`));
+  // git drops one leading slash; what is left must still name segments, or it matches no path git
+  // lists (`//x`, `a//b`, `a//` and an escaped first slash all need an empty segment).
+  const body = text.startsWith('/') ? text.slice(1) : text;
+  if (/^\\?\/|\/$|\/\\?\//.test(body)) return null;
+  // As a rule glob: git has no braces, and its classes (`[[:alpha:]]`, `[!a]`) are spelled out.
+  const relative = toRuleGlob(body);
+  if (relative === null) return null;
+  // A directory's name is literal.
   const base = directory === '' ? '' : `${directory.replace(/[\\*?[\]{}]/g, '\\$&')}/`;
   const glob = isAnchored ? `/${base}${relative}` : directory === '' ? relative : `/${base}**/${relative}`;
   try {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IgnoreRules } from '../../src/sources/ignore-rules.js';
+import { walkUntracked } from '../../src/sources/untracked-walk.js';
 import { createTestRepo } from '../helpers/git-repo.js';
 
 function rules(files: Record<string, string>): IgnoreRules {
@@ -50,6 +51,27 @@ describe('IgnoreRules', () => {
       const ignore = rules({ '': gitignore });
       for (const file of files) expect(ignore.isIgnored(file, false) || file.split('/').slice(0, -1).some((_, depth, parts) => ignore.isIgnored(parts.slice(0, depth + 1).join('/'), true)), file).toBe(!shown.has(file));
       expect([...shown].sort()).toEqual(['.gitignore', 'keep', 'notes.md', 'rewards/reward.py', 'train.py']);
+    } finally {
+      await repo.cleanup();
+    }
+  });
+
+  it.each([
+    ['//**', 'a leading slash twice: an empty first segment'],
+    ['rewards//', 'a slash left at the end after the directory slash'],
+    ['**//*', 'an empty segment in the middle'],
+    ['\\/**/', 'an escaped first slash'],
+    ['[[:alpha:]]ewards/', 'a POSIX class'],
+    ['rew[!x]rds/', 'a negated class'],
+    ['{rewards,docs}/', 'braces, which git reads literally'],
+  ])('shows the untracked files git shows under %j (%s)', async (pattern) => {
+    const files = ['rewards/reward.py', 'rewards/deep/grader.py', 'docs/a.md', 'train.py', 'x/y/z.py'];
+    const repo = await createTestRepo();
+    try {
+      await repo.write({ '.gitignore': `${pattern}\n`, ...Object.fromEntries(files.map((file) => [file, 'x\n'])) });
+      const shown = (await repo.git(['ls-files', '--others', '--exclude-standard', '-z'])).split('\0').filter(Boolean);
+      const walked = await walkUntracked(repo.root, new Set(), new Set(), rules({ '': `${pattern}\n` }), () => {});
+      expect(walked.sort()).toEqual(shown.sort());
     } finally {
       await repo.cleanup();
     }
