@@ -53,13 +53,27 @@ const MAX_BRACE_NESTING = 8;
  *   reversed range such as `[z-a]`, a pattern that names no path (`""`, `/`), or too many alternatives.
  */
 export function compileGlob(pattern: string): (path: string) => boolean {
-  let compiled = COMPILED.get(pattern);
-  if (compiled === undefined) {
-    compiled = compileGlobOnce(pattern);
+  return compiled(pattern, false);
+}
+
+/**
+ * As compileGlob, but matching only the paths the pattern itself names, not everything under them:
+ * git's own question about one path of a walk, where a folder's later `!` line may take it back in
+ * and what is inside is then asked about line by line.
+ */
+export function compileExactGlob(pattern: string): (path: string) => boolean {
+  return compiled(pattern, true);
+}
+
+function compiled(pattern: string, isExact: boolean): (path: string) => boolean {
+  const key = isExact ? `\0${pattern}` : pattern;
+  let predicate = COMPILED.get(key);
+  if (predicate === undefined) {
+    predicate = compileGlobOnce(pattern, isExact);
     if (COMPILED.size >= 10_000) COMPILED.clear();
-    COMPILED.set(pattern, compiled);
+    COMPILED.set(key, predicate);
   }
-  return compiled;
+  return predicate;
 }
 
 /**
@@ -69,10 +83,10 @@ export function compileGlob(pattern: string): (path: string) => boolean {
  */
 const COMPILED = new Map<string, (path: string) => boolean>();
 
-function compileGlobOnce(pattern: string): (path: string) => boolean {
+function compileGlobOnce(pattern: string, isExact: boolean): (path: string) => boolean {
   const groupNames = new GroupNamer();
   const globs = new Set(expandBraces(pattern));
-  const alternatives = [...globs].map((glob) => globToRegExpSource(glob, pattern, groupNames));
+  const alternatives = [...globs].map((glob) => globToRegExpSource(glob, pattern, groupNames, isExact));
   // `s`: git allows newlines in file names, and `.` must not stop at one. `u`: `?` is one code point.
   const regex = new RegExp(`^(?:${alternatives.join('|')})$`, 'su');
   // Most paths fail on a literal the pattern needs (`.py`, `reward`): test that cheaply first.
@@ -225,7 +239,7 @@ function atomic(source: string, groupNames: GroupNamer): string {
   return `(?=(?<${name}>${source}))\\k<${name}>`;
 }
 
-function globToRegExpSource(glob: string, pattern: string, groupNames: GroupNamer): string {
+function globToRegExpSource(glob: string, pattern: string, groupNames: GroupNamer, isExact: boolean): string {
   const segments = splitSegments(glob, pattern);
   const isRootAnchored = segments.length > 1 && segments[0]?.length === 0;
   const isDirectoryOnly = segments.length > 1 && segments[segments.length - 1]?.length === 0;
@@ -253,7 +267,7 @@ function globToRegExpSource(glob: string, pattern: string, groupNames: GroupName
     else if (run.length > 0) body += atomic(`(?:.*?/)??${runSource(run)}/`, groupNames);
   });
   const atAnyDepth = isAnchored ? '' : '(?:.*/)?';
-  const underneath = isDirectoryOnly ? '/.*' : '(?:/.*)?';
+  const underneath = isExact ? '' : isDirectoryOnly ? '/.*' : '(?:/.*)?';
   return atAnyDepth + body + underneath;
 }
 

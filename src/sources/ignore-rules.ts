@@ -1,4 +1,4 @@
-import { compileGlob } from '../engine/glob.js';
+import { compileExactGlob } from '../engine/glob.js';
 import { toRuleGlob, trimTrailingSpaces } from '../formats/git-patterns.js';
 
 interface IgnorePattern {
@@ -64,10 +64,7 @@ function parseLine(directory: string, line: string): IgnorePattern | null {
   const base = directory === '' ? '' : `${directory.replace(/[\\*?[\]{}]/g, '\\$&')}/`;
   const glob = isAnchored ? `/${base}${relative}` : directory === '' ? relative : `/${base}**/${relative}`;
   try {
-    const matches = compileGlob(glob);
-    // compileGlob also matches everything under a matching directory; a walk that stops at ignored
-    // directories never asks about those paths, so testing the exact path is enough.
-    return { test: matches, isNegated, isDirectoryOnly };
+    return { test: compileExactGlob(glob), isNegated, isDirectoryOnly };
   } catch {
     return null;
   }

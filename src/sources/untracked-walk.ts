@@ -24,7 +24,9 @@ export async function walkUntracked(
   for (const path of tracked) {
     for (let slash = path.indexOf('/'); slash !== -1; slash = path.indexOf('/', slash + 1)) trackedDirectories.add(path.slice(0, slash));
   }
-  const walk = async (directory: string): Promise<void> => {
+  // `isIgnoredAbove`: the directory, or one above it, is ignored and walked only for the files git
+  // already tracks in it; what else it holds is ignored with it.
+  const walk = async (directory: string, isIgnoredAbove: boolean): Promise<void> => {
     const entries = await readdir(directory === '' ? root : join(root, directory), { withFileTypes: true }).catch(
       (error: NodeJS.ErrnoException) => {
         // Root reads anything; for anyone else an unreadable directory is a place files could hide.
@@ -44,19 +46,20 @@ export async function walkUntracked(
       if (entry.name.includes('\uFFFD') && !(await exists(join(root, path)))) {
         // A name that is not valid UTF-8 reads back with U+FFFD in it and opens nothing: listed, not
         // walked, so that the working tree reports it as unreadable rather than not at all.
-        if (!tracked.has(path) && !ignore.isIgnored(path, false)) found.push(path);
+        if (!isIgnoredAbove && !tracked.has(path) && !ignore.isIgnored(path, false)) found.push(path);
         continue;
       }
       if (entry.isDirectory()) {
         // git keeps looking inside an ignored directory only for files it already tracks.
-        if (ignore.isIgnored(path, true) && !trackedDirectories.has(path)) continue;
-        await walk(path);
-      } else if (!tracked.has(path) && !ignore.isIgnored(path, false)) {
+        const isIgnored = isIgnoredAbove || ignore.isIgnored(path, true);
+        if (isIgnored && !trackedDirectories.has(path)) continue;
+        await walk(path, isIgnored);
+      } else if (!isIgnoredAbove && !tracked.has(path) && !ignore.isIgnored(path, false)) {
         found.push(path);
       }
     }
   };
-  await walk('');
+  await walk('', false);
   return found;
 }
 

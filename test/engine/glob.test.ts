@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { compileGlob, GlobSyntaxError } from '../../src/engine/glob.js';
+import { compileExactGlob, compileGlob, GlobSyntaxError } from '../../src/engine/glob.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 
 /** Asserts, path by path, which of `paths` the pattern matches, so a failure names the path. */
@@ -138,6 +138,26 @@ describe('compileGlob: where a pattern applies', () => {
   it('reads doubled slashes as one', () => {
     expectMatches('src//reward.py', ['src/reward.py'], ['src//reward.py', 'x/src/reward.py']);
     expectMatches('checkpoints//', ['checkpoints/a.bin', 'x/checkpoints/a.bin'], ['checkpoints']);
+  });
+});
+
+describe('compileExactGlob', () => {
+  it('matches only the paths a pattern names, not what is under them', () => {
+    expect(compileGlob('r*')('rewards/grader.py')).toBe(true);
+    expect(compileExactGlob('r*')('rewards/grader.py')).toBe(false);
+    expect(compileExactGlob('r*')('rewards')).toBe(true);
+    expect(compileExactGlob('r*')('src/run.py')).toBe(true);
+    expect(compileExactGlob('/src/rewards')('src/rewards/x.py')).toBe(false);
+    // A trailing `/**` names what is inside; a middle one spans folders.
+    expect(compileExactGlob('a/**')('a/x/y')).toBe(true);
+    expect(compileExactGlob('a/**/b')('a/x/b')).toBe(true);
+    expect(compileExactGlob('a/**/b')('a/x/b/c')).toBe(false);
+  });
+
+  it('is kept apart from compileGlob of the same pattern', () => {
+    const loose = compileGlob('cache');
+    const exact = compileExactGlob('cache');
+    expect([loose('cache/x'), exact('cache/x'), compileGlob('cache')('cache/x')]).toEqual([true, false, true]);
   });
 });
 

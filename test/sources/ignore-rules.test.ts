@@ -76,4 +76,24 @@ describe('IgnoreRules', () => {
       await repo.cleanup();
     }
   });
+
+  it.each([
+    ['r*\n!rewards/\n', 'a folder taken back in by a later line: its files are asked about by their own names'],
+    ['cache/\n', 'an ignored folder that holds a tracked file: its new files stay ignored'],
+    ['*.py\n!rewards/\n!*.py\n', 'a name taken back in after a broader pattern'],
+  ])('shows the untracked files git shows for %j (%s)', async (gitignore) => {
+    const repo = await createTestRepo();
+    try {
+      await repo.write({ 'cache/tracked.txt': 'x\n', 'rewards/keep.md': 'x\n' });
+      await repo.git(['add', '--force', '--', 'cache/tracked.txt', 'rewards/keep.md']);
+      const files = ['rewards/grader.py', 'rewards/run.py', 'cache/new.py', 'cache/deep/new.py', 'runner.py', 'train.py'];
+      await repo.write({ '.gitignore': gitignore, ...Object.fromEntries(files.map((file) => [file, 'x\n'])) });
+      const tracked = new Set((await repo.git(['ls-files', '-z'])).split('\0').filter(Boolean));
+      const shown = (await repo.git(['ls-files', '--others', '--exclude-standard', '-z'])).split('\0').filter(Boolean);
+      const walked = await walkUntracked(repo.root, tracked, new Set(), rules({ '': gitignore }), () => {});
+      expect(walked.sort()).toEqual(shown.sort());
+    } finally {
+      await repo.cleanup();
+    }
+  });
 });
