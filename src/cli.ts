@@ -80,7 +80,8 @@ export async function run(argv: readonly string[], io?: CommandIo): Promise<numb
     .option('--no-default-rules', 'do not load the built-in rules')
     .option('--config <file>', 'read a config file (same format as .selfmod.yml)')
     .option('--output <file>', 'write the JSON report to <file> (atomically)')
-    .addOption(new Option('--format <format>', 'stdout format (default: text on a terminal, else json)').choices(['text', 'json']))
+    .option('--sarif <file>', 'write a SARIF 2.1.0 log to <file> (atomically), for code scanning')
+    .addOption(new Option('--format <format>', 'stdout format (default: text on a terminal, else json)').choices(['text', 'json', 'sarif']))
     .addOption(new Option('--fail-on <severity>', 'lowest severity that makes the exit code 1 (default: low)').choices([...SEVERITIES]))
     .action(async (path: string, flags: ScanFlags) => {
       // Each command's modules load when it runs: a scan does not pay at start-up for the watcher's.

@@ -1,7 +1,10 @@
+import type { CompiledRule } from '../engine/check-change.js';
 import type { Severity } from '../engine/rule.js';
 import { SelfmodError, UsageError } from '../errors.js';
 import { textReportChunks } from '../report/format-text.js';
+import type { IncidentSpool } from '../report/incident-spool.js';
 import { buildReportHeader, emptyCounts, type ReportHeader } from '../report/report.js';
+import { sarifLogChunks, writeSarifLog } from '../report/sarif.js';
 import { jsonReportBytesFromSpool, writeJsonReport, writeSpooledJsonReport } from '../report/write-json.js';
 import { runScan, type ScanOptions } from '../scan/run-scan.js';
 import { runSnapshotScan } from '../scan/run-snapshot-scan.js';
@@ -17,7 +20,8 @@ export interface ScanFlags {
   readonly defaultRules: boolean;
   readonly config?: string;
   readonly output?: string;
-  readonly format?: 'text' | 'json';
+  readonly sarif?: string;
+  readonly format?: 'text' | 'json' | 'sarif';
   readonly failOn?: Severity;
   readonly against?: string;
 }
@@ -52,21 +56,25 @@ export async function scanCommand(
     result = flags.against === undefined ? await runScan(options) : await runSnapshotScan(options, flags.against);
   } catch (error) {
     progress.clear();
-    if (flags.output && error instanceof SelfmodError) {
+    if (error instanceof SelfmodError) {
       // A CI step that reads the report must not find an old one from an earlier run.
-      await writeJsonReport(flags.output, failedReport(path, flags, startedAt, error), []).catch(() => undefined);
+      const header = failedReport(path, flags, startedAt, error);
+      if (flags.output) await writeJsonReport(flags.output, header, []).catch(() => undefined);
+      if (flags.sarif) await writeSarifLog(flags.sarif, header, [], []).catch(() => undefined);
     }
     throw error;
   }
   progress.clear();
-  const { header, spool, failOn, failure } = result;
+  const { header, spool, failOn, rules, failure } = result;
   try {
-    if (flags.output) await writeSpooledJsonReport(flags.output, header, spool);
+    await writeReportFiles(flags, header, spool, rules);
     const format = flags.format ?? (io.stdout.isTTY ? 'text' : 'json');
     const chunks =
       format === 'json'
         ? jsonReportBytesFromSpool(header, spool)
-        : textReportChunks(header, spool.inOrder(), spool.sortedKeys(), { color: io.color });
+        : format === 'sarif'
+          ? sarifLogChunks(header, rules, spool.inOrder())
+          : textReportChunks(header, spool.inOrder(), spool.sortedKeys(), { color: io.color });
     try {
       for (const chunk of chunks) await writeOut(io.stdout, chunk);
     } catch (error) {
@@ -78,6 +86,18 @@ export async function scanCommand(
   }
   if (failure !== null) throw failure;
   return spool.hasAtOrAbove(failOn) ? 1 : 0;
+}
+
+/**
+ * Writes `--output` and `--sarif`. Each is tried even when the other fails, so one unwritable path
+ * does not cost the other report; the first failure is then thrown.
+ */
+async function writeReportFiles(flags: ScanFlags, header: ReportHeader, spool: IncidentSpool, rules: readonly CompiledRule[]): Promise<void> {
+  const { output, sarif } = flags;
+  const errors: unknown[] = [];
+  if (output) await writeSpooledJsonReport(output, header, spool).catch((error: unknown) => errors.push(error));
+  if (sarif) await writeSarifLog(sarif, header, rules, spool.inOrder()).catch((error: unknown) => errors.push(error));
+  if (errors.length > 0) throw errors[0];
 }
 
 function failedReport(path: string, flags: ScanFlags, startedAt: Date, error: SelfmodError): ReportHeader {

@@ -15,6 +15,9 @@ export interface CompiledRule {
   readonly category: Category;
   readonly severity: Severity;
   readonly message: string;
+  /** What the rule flags, and why it matters (null when the rule does not say): for reports that describe rules. */
+  readonly description: string;
+  readonly why: string | null;
   /** The matcher as written, for indexes that look at its path conditions. */
   readonly match: MatcherSpec;
   readonly matcher: Matcher;

@@ -129,6 +129,8 @@ export function compileRules(
     category: rule.category,
     severity: severityOverrides.get(rule.id) ?? rule.severity,
     message: rule.message,
+    description: rule.description,
+    why: rule.why?.trim() ?? null,
     match: rule.match,
     matcher: compileMatcher(rule.match, ['match'], environment),
   }));

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Incident } from '../engine/incident.js';
+import { chunkedText, mapIterable } from './chunked-text.js';
 import type { IncidentSpool } from './incident-spool.js';
 import { OutputError } from '../errors.js';
 import type { Report, ReportHeader } from './report.js';
@@ -24,31 +25,9 @@ export function formatIncidentJson(incident: Incident): string {
   return JSON.stringify(incident);
 }
 
-/**
- * Characters gathered into one chunk: a report of thousands of incidents is then written in a few
- * hundred writes (each a system call and, on a stream, a wait) rather than one per incident. Kept
- * under V8's large-object size (128 KiB, and a character may take two bytes): a larger string goes
- * to a space that only a full collection frees, which put the report's whole text in the peak RSS.
- */
-const CHUNK_CHARS = 32 * 1024;
-
 /** As jsonReportChunks, from incidents already formatted by formatIncidentJson. */
-export function* jsonReportChunksFromFormatted(header: ReportHeader, incidents: Iterable<string>): Generator<string> {
-  let pending = [reportHead(header)];
-  let pendingChars = 0;
-  let isFirst = true;
-  for (const incident of incidents) {
-    pending.push(isFirst ? BEFORE_FIRST_INCIDENT : BETWEEN_INCIDENTS, incident);
-    pendingChars += incident.length + BETWEEN_INCIDENTS.length;
-    isFirst = false;
-    if (pendingChars >= CHUNK_CHARS) {
-      yield pending.join('');
-      pending = [];
-      pendingChars = 0;
-    }
-  }
-  pending.push(reportTail(isFirst));
-  yield pending.join('');
+export function jsonReportChunksFromFormatted(header: ReportHeader, incidents: Iterable<string>): Generator<string> {
+  return chunkedText({ head: reportHead(header), beforeFirst: BEFORE_FIRST_INCIDENT, between: BETWEEN_INCIDENTS, tail: reportTail }, incidents);
 }
 
 /** The pretty-printed header, up to the opening of the incidents array; one incident per line follows. */
@@ -72,10 +51,6 @@ export function* jsonReportBytesFromSpool(header: ReportHeader, spool: IncidentS
   yield Buffer.from(reportHead(header), 'utf8');
   yield* spool.joinedInOrder(BEFORE_FIRST_INCIDENT, BETWEEN_INCIDENTS);
   yield Buffer.from(reportTail(spool.count === 0), 'utf8');
-}
-
-function* mapIterable<T, R>(items: Iterable<T>, fn: (item: T) => R): Generator<R> {
-  for (const item of items) yield fn(item);
 }
 
 /** The whole report as one JSON string (for reports already in memory). */

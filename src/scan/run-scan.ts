@@ -1,5 +1,5 @@
 import type { Change } from '../change/change.js';
-import { checkChange } from '../engine/check-change.js';
+import { checkChange, type CompiledRule } from '../engine/check-change.js';
 import { RuleIndex } from '../engine/rule-index.js';
 import { ScopeCache } from '../engine/scope-cache.js';
 import type { Severity } from '../engine/rule.js';
@@ -52,6 +52,8 @@ export interface ScanResult {
   /** The incidents, on disk; the caller reads them in report order and closes the spool. */
   readonly spool: IncidentSpool;
   readonly failOn: Severity;
+  /** The rules the scan ran, in load order (for reports that describe them, such as SARIF). */
+  readonly rules: readonly CompiledRule[];
   /** Set when the scan stopped early; the report still holds everything found before. */
   readonly failure: unknown;
 }
@@ -173,7 +175,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       rulesLoaded: ruleSet.rules.length,
       ...spool.counts(),
     });
-    return { header, spool, failOn: options.failOn ?? ruleSet.failOn ?? 'low', failure };
+    return { header, spool, failOn: options.failOn ?? ruleSet.failOn ?? 'low', rules: ruleSet.rules, failure };
   } finally {
     blobs.close();
   }

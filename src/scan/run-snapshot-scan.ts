@@ -68,5 +68,5 @@ export async function runSnapshotScan(options: ScanOptions, manifestFile: string
     rulesLoaded: ruleSet.rules.length,
     ...spool.counts(),
   });
-  return { header, spool, failOn: options.failOn ?? ruleSet.failOn ?? 'low', failure };
+  return { header, spool, failOn: options.failOn ?? ruleSet.failOn ?? 'low', rules: ruleSet.rules, failure };
 }
