@@ -1,3 +1,4 @@
+import type { ReportingDescriptor } from 'sarif';
 import type { CompiledRule } from '../engine/check-change.js';
 import type { Severity } from '../engine/rule.js';
 
@@ -20,7 +21,7 @@ export function sarifLevel(severity: Severity): SarifLevel {
 }
 
 /** A SARIF reportingDescriptor for a rule, keys always in the same order. */
-export function reportingDescriptor(rule: SarifRuleSource): Record<string, unknown> {
+export function reportingDescriptor(rule: SarifRuleSource): ReportingDescriptor {
   const fullDescription = rule.why === null ? rule.description : `${rule.description} ${rule.why}`;
   return {
     id: rule.id,

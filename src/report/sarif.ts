@@ -1,3 +1,4 @@
+import type { Invocation, Log, Notification, PhysicalLocation, Result } from 'sarif';
 import type { Incident } from '../engine/incident.js';
 import { chunkedText, mapIterable, type ChunkedLayout } from './chunked-text.js';
 import type { ReportHeader } from './report.js';
@@ -31,32 +32,29 @@ export function writeSarifLog(path: string, header: ReportHeader, rules: readonl
 
 /** The log pretty-printed around an empty results array, which is then filled one result per line. */
 function logLayout(header: ReportHeader, rules: readonly SarifRuleSource[]): ChunkedLayout {
-  const skeleton = JSON.stringify(
-    {
-      $schema: SARIF_SCHEMA,
-      version: SARIF_VERSION,
-      runs: [
-        {
-          tool: {
-            driver: {
-              name: header.tool.name,
-              version: header.tool.version,
-              semanticVersion: header.tool.version,
-              rules: rules.map(reportingDescriptor),
-            },
+  const log: Log = {
+    $schema: SARIF_SCHEMA,
+    version: SARIF_VERSION,
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: header.tool.name,
+            version: header.tool.version,
+            semanticVersion: header.tool.version,
+            rules: rules.map(reportingDescriptor),
           },
-          invocations: [invocation(header)],
-          originalUriBaseIds: {
-            [SOURCE_ROOT]: { uri: directoryFileUri(header.target.root), description: { text: 'The top directory of the scanned repository.' } },
-          },
-          // Last, so that everything after it is the closing of the log.
-          results: [],
         },
-      ],
-    },
-    null,
-    2,
-  );
+        invocations: [invocation(header)],
+        originalUriBaseIds: {
+          [SOURCE_ROOT]: { uri: directoryFileUri(header.target.root), description: { text: 'The top directory of the scanned repository.' } },
+        },
+        // Last, so that everything after it is the closing of the log.
+        results: [],
+      },
+    ],
+  };
+  const skeleton = JSON.stringify(log, null, 2);
   const at = skeleton.lastIndexOf(RESULTS_MEMBER);
   const indent = skeleton.slice(skeleton.lastIndexOf('\n', at) + 1, at);
   const closing = `${skeleton.slice(at + RESULTS_MEMBER.length)}\n`;
@@ -69,11 +67,10 @@ function logLayout(header: ReportHeader, rules: readonly SarifRuleSource[]): Chu
 }
 
 /** The scan as one invocation: whether it ran to the end, when, and what it warned about. */
-function invocation(header: ReportHeader): Record<string, unknown> {
-  const notifications = [
-    ...(header.error === null ? [] : [{ level: 'error', message: { text: header.error.message }, descriptor: { id: header.error.code } }]),
-    ...[...header.warnings, ...header.degraded].map((text) => ({ level: 'warning', message: { text } })),
-  ];
+function invocation(header: ReportHeader): Invocation {
+  const notifications: Notification[] = [];
+  if (header.error !== null) notifications.push({ level: 'error', message: { text: header.error.message }, descriptor: { id: header.error.code } });
+  for (const text of [...header.warnings, ...header.degraded]) notifications.push({ level: 'warning', message: { text } });
   return {
     executionSuccessful: header.complete,
     startTimeUtc: header.startedAt,
@@ -87,7 +84,7 @@ function invocation(header: ReportHeader): Record<string, unknown> {
  * added line that matched; a deleted file has no line now, and neither has a change that matched
  * only removed lines or no lines (a mode, a link, a binary), so those point at the file alone.
  */
-export function sarifResult(incident: Incident, ruleIndex: number | undefined): Record<string, unknown> {
+export function sarifResult(incident: Incident, ruleIndex: number | undefined): Result {
   const startLine = incident.change === 'deleted' ? undefined : incident.evidence.find((item) => item.side === 'added' && item.line > 0)?.line;
   const hasPreviousFile = incident.previousFile !== null && incident.previousFile !== incident.file;
   return {
@@ -113,7 +110,7 @@ export function sarifResult(incident: Incident, ruleIndex: number | undefined): 
   };
 }
 
-function physicalLocation(file: string, startLine: number | undefined): Record<string, unknown> {
+function physicalLocation(file: string, startLine: number | undefined): PhysicalLocation {
   return {
     artifactLocation: { uri: relativeUriReference(file), uriBaseId: SOURCE_ROOT },
     ...(startLine === undefined ? {} : { region: { startLine } }),
