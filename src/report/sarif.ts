@@ -1,4 +1,4 @@
-import type { Invocation, Log, Notification, PhysicalLocation, Result } from 'sarif';
+import type { Invocation, Log, Message, Notification, PhysicalLocation, Result } from 'sarif';
 import type { Incident } from '../engine/incident.js';
 import { chunkedText, mapIterable, type ChunkedLayout } from './chunked-text.js';
 import type { ReportHeader } from './report.js';
@@ -69,8 +69,8 @@ function logLayout(header: ReportHeader, rules: readonly SarifRuleSource[]): Chu
 /** The scan as one invocation: whether it ran to the end, when, and what it warned about. */
 function invocation(header: ReportHeader): Invocation {
   const notifications: Notification[] = [];
-  if (header.error !== null) notifications.push({ level: 'error', message: { text: header.error.message }, descriptor: { id: header.error.code } });
-  for (const text of [...header.warnings, ...header.degraded]) notifications.push({ level: 'warning', message: { text } });
+  if (header.error !== null) notifications.push({ level: 'error', message: plainMessage(header.error.message), descriptor: { id: header.error.code } });
+  for (const text of [...header.warnings, ...header.degraded]) notifications.push({ level: 'warning', message: plainMessage(text) });
   return {
     executionSuccessful: header.complete,
     startTimeUtc: header.startedAt,
@@ -91,7 +91,7 @@ export function sarifResult(incident: Incident, ruleIndex: number | undefined): 
     ruleId: incident.ruleId,
     ...(ruleIndex === undefined ? {} : { ruleIndex }),
     level: sarifLevel(incident.severity),
-    message: { text: incident.message },
+    message: plainMessage(incident.message),
     locations: [{ physicalLocation: physicalLocation(incident.file, startLine) }],
     ...(hasPreviousFile
       ? { relatedLocations: [{ id: 1, physicalLocation: physicalLocation(incident.previousFile, undefined), message: { text: 'The path before the rename.' } }] }
@@ -115,4 +115,14 @@ function physicalLocation(file: string, startLine: number | undefined): Physical
     artifactLocation: { uri: relativeUriReference(file), uriBaseId: SOURCE_ROOT },
     ...(startLine === undefined ? {} : { region: { startLine } }),
   };
+}
+
+/**
+ * Text as a SARIF message that holds no link. In a message's plain text, `[text](target)` is an
+ * embedded link (SARIF 2.1.0, 3.11.6), which viewers such as GitHub's render; messages quote paths
+ * and function names that the agent chose, so a file named `[details](https:evil.example).py` would
+ * put the agent's link in the alert. Square brackets are escaped as the standard says literal ones are.
+ */
+export function plainMessage(text: string): Message {
+  return { text: text.replace(/[[\]]/g, '\\$&') };
 }

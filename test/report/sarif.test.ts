@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/engine/incident.js';
 import { IncidentSpool } from '../../src/report/incident-spool.js';
 import type { ReportHeader } from '../../src/report/report.js';
-import { FINGERPRINT_KEY, sarifLogChunks, writeSarifLog } from '../../src/report/sarif.js';
+import { FINGERPRINT_KEY, plainMessage, sarifLogChunks, writeSarifLog } from '../../src/report/sarif.js';
 import { sarifLevel } from '../../src/report/sarif-rules.js';
 import { directoryFileUri, relativeUriReference } from '../../src/report/sarif-uri.js';
 import { materializeReport, runScan, scanOptionsFor, type ScanOptions } from '../../src/scan/run-scan.js';
@@ -124,6 +124,21 @@ describe('SARIF log', () => {
       expect(odd.map((name) => join(repo.root, name))).toContain(file);
       expect(existsSync(file)).toBe(true);
     }
+  });
+
+  it('escapes square brackets in messages, so a file name cannot become a link in the alert', async () => {
+    const base = await repo.commitFiles('init', { 'docs/a.md': 'x\n' });
+    const planted = 'rewards/[details](https:evil.example).py';
+    await repo.commitFiles('a linked name', { [planted]: 'def compute_reward(x):\n    return 1.0\n' });
+    const { run } = await scanToSarif({ since: base });
+    const messages = run.results.filter((result) => result.locations[0]?.physicalLocation.artifactLocation.uri === relativeUriReference(planted));
+    expect(messages.length).toBeGreaterThan(0);
+    for (const { message } of messages) {
+      expect(message.text).toContain('rewards/\\[details\\](https:evil.example).py');
+      // Every bracket is preceded by a backslash: none opens a link.
+      expect(message.text).not.toMatch(/(^|[^\\])[[\]]/);
+    }
+    expect(plainMessage('a \\[b] c').text).toBe('a \\\\[b\\] c');
   });
 
   it('puts the region on the side that still exists: added and renamed files get a line, deleted files none', async () => {
