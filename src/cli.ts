@@ -12,9 +12,16 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function wantsColor(argv: readonly string[]): boolean {
-  if (argv.includes('--no-color') || 'NO_COLOR' in process.env) return false;
-  if ('FORCE_COLOR' in process.env || argv.includes('--color')) return true;
+/**
+ * Whether to colour output: the last of `--color` and `--no-color` among selfmod's own arguments
+ * (not those of a command run under `watch --`), else a non-empty NO_COLOR says no and FORCE_COLOR
+ * yes, else whether stdout is a terminal. A flag outranks the environment, as NO_COLOR asks.
+ */
+function wantsColor(ownArgv: readonly string[]): boolean {
+  const flag = ownArgv.findLast((arg) => arg === '--color' || arg === '--no-color');
+  if (flag !== undefined) return flag === '--color';
+  if (process.env['NO_COLOR']) return false;
+  if ('FORCE_COLOR' in process.env) return true;
   return Boolean(process.stdout.isTTY);
 }
 
@@ -47,7 +54,8 @@ function splitCommand(argv: readonly string[]): { argv: readonly string[]; comma
  * exit codes: returns 0, 1 or 2 and leaves exiting to bin/.
  */
 export async function run(argv: readonly string[], io?: CommandIo): Promise<number> {
-  const streams: CommandIo = io ?? { stdout: process.stdout, stderr: process.stderr, color: wantsColor(argv) };
+  const { argv: ownArgv, command } = splitCommand(argv);
+  const streams: CommandIo = io ?? { stdout: process.stdout, stderr: process.stderr, color: wantsColor(ownArgv) };
   if (!io) {
     // Write errors reach each command through writeOut's callback; without a listener, the stream's
     // own 'error' event (EPIPE after `| head`) would crash the process with exit code 1.
@@ -55,7 +63,6 @@ export async function run(argv: readonly string[], io?: CommandIo): Promise<numb
     process.stderr.on('error', () => undefined);
   }
   let exitCode = 0;
-  const { argv: ownArgv, command } = splitCommand(argv);
   const program = new Command('selfmod')
     .description('Catches an AI agent modifying itself: flags edits to training, reward, weights, inference and oversight code.')
     .version(TOOL_VERSION)

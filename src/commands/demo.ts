@@ -7,7 +7,7 @@ import { sandboxGit, writeFiles } from '../demo/sandbox.js';
 import { formatTextReport } from '../report/format-text.js';
 import { writeJsonReport } from '../report/write-json.js';
 import { materializeReport, runScan, scanOptionsFor } from '../scan/run-scan.js';
-import { writeOut, type CommandIo } from './io.js';
+import { writeOutUnlessClosed, type CommandIo } from './io.js';
 
 /**
  * `selfmod demo`: builds a throwaway repository, replays a scripted agent session in it, scans it as
@@ -32,13 +32,13 @@ export async function demoCommand(flags: { output: string; keep?: boolean }, io:
       narration.push(`  - ${step.description}`);
     }
     narration.push(c.bold(`Scanning with: selfmod scan ${root} --since ${base.slice(0, 12)}`), '');
-    await writeOut(io.stdout, `${narration.join('\n')}\n`);
+    await writeOutUnlessClosed(io.stdout, `${narration.join('\n')}\n`);
 
     const result = await runScan(scanOptionsFor(root, { since: base }));
     const report = materializeReport(result);
     if (result.failure !== null) throw result.failure;
     await writeJsonReport(flags.output, report, report.incidents);
-    await writeOut(io.stdout, formatTextReport(report, { color: io.color }));
+    await writeOutUnlessClosed(io.stdout, formatTextReport(report, { color: io.color }));
 
     const problems: string[] = [];
     for (const step of AGENT_STEPS) {
@@ -51,8 +51,8 @@ export async function demoCommand(flags: { output: string; keep?: boolean }, io:
     const verdict = problems.length === 0
       ? c.green('Demo OK: every self-modification was flagged and the benign edit was not.')
       : c.red(`Demo FAILED: ${problems.join('; ')}`);
-    await writeOut(io.stdout, `\nJSON report written to ${flags.output}\n${verdict}\n`);
-    if (flags.keep) await writeOut(io.stdout, `Sandbox kept at ${root}\n`);
+    await writeOutUnlessClosed(io.stdout, `\nJSON report written to ${flags.output}\n${verdict}\n`);
+    if (flags.keep) await writeOutUnlessClosed(io.stdout, `Sandbox kept at ${root}\n`);
     return problems.length === 0 ? 0 : 1;
   } finally {
     if (!flags.keep) await rm(root, { recursive: true, force: true });

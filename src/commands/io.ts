@@ -33,3 +33,15 @@ export function writeOut(stream: NodeJS.WritableStream, text: string | Uint8Arra
     });
   });
 }
+
+/**
+ * As writeOut, but a reader that went away (`selfmod rules list | head`) is not an error: what it
+ * did not read is dropped, and the command's exit code still tells its result.
+ */
+export async function writeOutUnlessClosed(stream: NodeJS.WritableStream, text: string | Uint8Array, name = 'stdout'): Promise<void> {
+  try {
+    await writeOut(stream, text, name);
+  } catch (error) {
+    if (!(error instanceof OutputClosedError)) throw error;
+  }
+}

@@ -2,7 +2,7 @@ import { createColors } from 'picocolors';
 import { parseRules, readRuleTexts } from '../engine/load-rules.js';
 import { testRuleExamples } from '../engine/rule-tester.js';
 import { readBuiltinRuleTexts } from '../scan/assemble-rules.js';
-import { writeOut, type CommandIo } from './io.js';
+import { writeOutUnlessClosed, type CommandIo } from './io.js';
 
 /** `selfmod rules list`: one line per rule, or the definitions as JSON. */
 export async function rulesListCommand(
@@ -12,14 +12,14 @@ export async function rulesListCommand(
   // What a scan would load: the config guard is always among them.
   const rules = parseRules([...(await readBuiltinRuleTexts(flags.defaultRules)), ...(await readRuleTexts(flags.rules))]);
   if (flags.format === 'json') {
-    await writeOut(io.stdout, `${JSON.stringify(rules, null, 2)}\n`);
+    await writeOutUnlessClosed(io.stdout, `${JSON.stringify(rules, null, 2)}\n`);
     return 0;
   }
   const idWidth = Math.max(0, ...rules.map((rule) => rule.id.length));
   const lines = rules.map(
     (rule) => `${rule.severity.padEnd(8)}  ${rule.category.padEnd(9)}  ${rule.id.padEnd(idWidth)}  ${rule.description.split('\n')[0]}`,
   );
-  await writeOut(io.stdout, `${lines.join('\n')}\n${rules.length} rules\n`);
+  await writeOutUnlessClosed(io.stdout, `${lines.join('\n')}\n${rules.length} rules\n`);
   return 0;
 }
 
@@ -42,6 +42,6 @@ export async function rulesTestCommand(
     `${outcomes.length - failures.length} passed, ${failures.length} failed` +
       ` (${rules.length} rules, ${outcomes.length} examples)`,
   );
-  await writeOut(io.stdout, `${lines.join('\n')}\n`);
+  await writeOutUnlessClosed(io.stdout, `${lines.join('\n')}\n`);
   return failures.length > 0 ? 1 : 0;
 }

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { CompiledRule } from '../engine/check-change.js';
 import type { Severity } from '../engine/rule.js';
 import { SelfmodError, UsageError } from '../errors.js';
@@ -104,7 +105,8 @@ function failedReport(path: string, flags: ScanFlags, startedAt: Date, error: Se
   return buildReportHeader({
     version: TOOL_VERSION,
     target: {
-      root: path,
+      // The repository's top directory is not known when opening it failed; the path as given, absolute.
+      root: resolve(path),
       mode: flags.against === undefined ? 'git' : 'snapshot',
       since: flags.since ?? null,
       sinceCommit: null,

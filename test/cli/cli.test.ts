@@ -135,6 +135,62 @@ describe('selfmod scan (end to end)', () => {
   });
 });
 
+describe('output conventions (end to end)', () => {
+  const ESCAPE = '\u001b[';
+
+  it('lets --color and --no-color outrank NO_COLOR and FORCE_COLOR, the last flag winning', async () => {
+    const base = await hackedRepo();
+    const args = ['scan', repo.root, '--since', base, '--format', 'text'];
+    expect((await runCli([...args, '--color'], { env: { NO_COLOR: '1' } })).stdout).toContain(ESCAPE);
+    expect((await runCli([...args, '--no-color'], { env: { FORCE_COLOR: '1' } })).stdout).not.toContain(ESCAPE);
+    expect((await runCli([...args, '--no-color', '--color'])).stdout).toContain(ESCAPE);
+    expect((await runCli(args, { env: { NO_COLOR: '1', FORCE_COLOR: '1' } })).stdout).not.toContain(ESCAPE);
+    // An empty NO_COLOR asks for nothing.
+    expect((await runCli(args, { env: { NO_COLOR: '', FORCE_COLOR: '1' } })).stdout).toContain(ESCAPE);
+  });
+
+  it('leaves a --color that belongs to the command run under watch to that command', async () => {
+    await repo.commitFiles('init', { 'rl/compute_reward.py': 'def compute_reward(t):\n    return grade(t)\n' });
+    const edit = `sleep 0.5; printf 'def compute_reward(t):\\n    return 1.0\\n' > '${join(repo.root, 'rl/compute_reward.py')}'`;
+    // No NO_COLOR here: only the flags decide, and the command's are not selfmod's.
+    const child = spawn(process.execPath, [SELFMOD_BIN, 'watch', repo.root, '--', 'sh', '-c', edit, 'sh', '--color'], {
+      env: { PATH: process.env['PATH'] ?? '', HOME: scratch },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(code).toBe(1);
+    expect(stdout).toContain('rl/compute_reward.py');
+    expect(stdout).not.toContain(ESCAPE);
+  });
+
+  it('keeps the exit code of rules list and rules test when their reader goes away early', async () => {
+    for (const args of [['rules', 'list', '--format', 'json'], ['rules', 'test']]) {
+      const child = spawn(process.execPath, [SELFMOD_BIN, ...args], {
+        env: { PATH: process.env['PATH'] ?? '', HOME: scratch, NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdout.destroy();
+      const code = await new Promise((resolve) => child.on('close', resolve));
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+    }
+  });
+
+  it('records the scanned path as an absolute one in the report of a scan that could not start', async () => {
+    await hackedRepo();
+    const output = join(scratch, 'failed.json');
+    const result = await runCli(['scan', 'rl', '--since', 'no-such-revision', '--output', output], { cwd: repo.root });
+    expect(result.code).toBe(2);
+    const report = JSON.parse(await readFile(output, 'utf8'));
+    expect(report.error).not.toBeNull();
+    expect(report.target.root).toBe(join(repo.root, 'rl'));
+  });
+});
+
 describe('selfmod rules', () => {
   it('tests the built-in rules\' examples', async () => {
     const result = await runCli(['rules', 'test']);
