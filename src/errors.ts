@@ -53,6 +53,13 @@ export class RevisionError extends SelfmodError {
   }
 }
 
+/** What git says when an object it needs is not in the repository. */
+const MISSING_OBJECT = /could not fetch [0-9a-f]+ from promisor remote|missing (?:blob|tree|commit) object|unable to read [0-9a-f]{40}/;
+
+const MISSING_OBJECT_HINT =
+  'the repository lacks objects the scan must read: a partial clone (--filter=blob:none, or filter: with actions/checkout) ' +
+  'fetches them on demand, which selfmod never does, so clone without a filter; otherwise the repository is damaged (git fsck)';
+
 /** git itself failed: the message carries the command and git's own first line of stderr. */
 export class GitError extends SelfmodError {
   readonly args: readonly string[];
@@ -62,7 +69,8 @@ export class GitError extends SelfmodError {
     // git prints hints and warnings before the line that says what failed.
     const lines = stderr.split('\n').filter((line) => line.trim() !== '');
     const firstLine = lines.find((line) => /^(fatal|error):/.test(line)) ?? lines[0] ?? `exit code ${exitCode}`;
-    super('git', `git ${args[0] ?? ''} failed: ${firstLine.trim()}`);
+    const hint = MISSING_OBJECT.test(stderr) ? `; ${MISSING_OBJECT_HINT}` : '';
+    super('git', `git ${args[0] ?? ''} failed: ${firstLine.trim()}${hint}`);
     this.args = args;
     this.stderr = stderr;
   }
