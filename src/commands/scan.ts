@@ -5,7 +5,7 @@ import { SelfmodError, UsageError } from '../errors.js';
 import { textReportChunks } from '../report/format-text.js';
 import type { IncidentSpool } from '../report/incident-spool.js';
 import { buildReportHeader, emptyCounts, type ReportHeader } from '../report/report.js';
-import { sarifLogChunks, writeSarifLog } from '../report/sarif.js';
+import { sarifLogChunks, withdrawSarifLog, writeSarifLog } from '../report/sarif.js';
 import { jsonReportBytesFromSpool, writeJsonReport, writeSpooledJsonReport } from '../report/write-json.js';
 import { runScan, type ScanOptions } from '../scan/run-scan.js';
 import { runSnapshotScan } from '../scan/run-snapshot-scan.js';
@@ -61,7 +61,7 @@ export async function scanCommand(
       // A CI step that reads the report must not find an old one from an earlier run.
       const header = failedReport(path, flags, startedAt, error);
       if (flags.output) await writeJsonReport(flags.output, header, []).catch(() => undefined);
-      if (flags.sarif) await writeSarifLog(flags.sarif, header, [], []).catch(() => undefined);
+      if (flags.sarif) await withdrawSarifLog(flags.sarif).catch(() => undefined);
     }
     throw error;
   }
@@ -90,14 +90,18 @@ export async function scanCommand(
 }
 
 /**
- * Writes `--output` and `--sarif`. Each is tried even when the other fails, so one unwritable path
- * does not cost the other report; the first failure is then thrown.
+ * Writes `--output` and `--sarif` (the SARIF log only for a scan that ran to its end: see
+ * withdrawSarifLog). Each is tried even when the other fails, so one unwritable path does not cost
+ * the other report; the first failure is then thrown.
  */
 async function writeReportFiles(flags: ScanFlags, header: ReportHeader, spool: IncidentSpool, rules: readonly CompiledRule[]): Promise<void> {
   const { output, sarif } = flags;
   const errors: unknown[] = [];
   if (output) await writeSpooledJsonReport(output, header, spool).catch((error: unknown) => errors.push(error));
-  if (sarif) await writeSarifLog(sarif, header, rules, spool.inOrder()).catch((error: unknown) => errors.push(error));
+  if (sarif) {
+    const writing = header.complete ? writeSarifLog(sarif, header, rules, spool.inOrder()) : withdrawSarifLog(sarif);
+    await writing.catch((error: unknown) => errors.push(error));
+  }
   if (errors.length > 0) throw errors[0];
 }
 

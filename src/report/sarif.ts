@@ -1,5 +1,7 @@
+import { rm } from 'node:fs/promises';
 import type { Invocation, Log, Message, Notification, PhysicalLocation, Result } from 'sarif';
 import type { Incident } from '../engine/incident.js';
+import { OutputError } from '../errors.js';
 import { chunkedText, mapIterable, type ChunkedLayout } from './chunked-text.js';
 import type { ReportHeader } from './report.js';
 import { reportingDescriptor, sarifLevel, type SarifRuleSource } from './sarif-rules.js';
@@ -23,6 +25,17 @@ export function sarifLogChunks(header: ReportHeader, rules: readonly SarifRuleSo
   const ruleIndexes = new Map(rules.map((rule, index) => [rule.id, index]));
   const results = mapIterable(incidents, (incident) => JSON.stringify(sarifResult(incident, ruleIndexes.get(incident.ruleId))));
   return chunkedText(logLayout(header, rules), results);
+}
+
+/**
+ * Removes the SARIF log at `path`, for a scan that did not run to its end. Code scanning takes each
+ * uploaded log as the whole analysis and closes every alert that it lacks, so a partial log, or an old
+ * one left from an earlier run, would close alerts that still stand; no log fails the upload instead.
+ */
+export async function withdrawSarifLog(path: string): Promise<void> {
+  await rm(path, { force: true }).catch((error: NodeJS.ErrnoException) => {
+    throw new OutputError(path, `cannot remove the --sarif log of an earlier run (${error.code ?? error.message})`, { cause: error });
+  });
 }
 
 /** Writes a scan's SARIF log to `path` atomically, as `--sarif` asks. */
@@ -81,11 +94,13 @@ function invocation(header: ReportHeader): Invocation {
 
 /**
  * An incident as a SARIF result. Its location is the file as it is now, with the line of the first
- * added line that matched; a deleted file has no line now, and neither has a change that matched
- * only removed lines or no lines (a mode, a link, a binary), so those point at the file alone.
+ * added line that matched. A deleted file has no line now, a mode change, a link or a binary has no
+ * lines at all, and a change that matched only removed lines has none in the file as it is: those
+ * point at the file alone.
  */
 export function sarifResult(incident: Incident, ruleIndex: number | undefined): Result {
-  const startLine = incident.change === 'deleted' ? undefined : incident.evidence.find((item) => item.side === 'added' && item.line > 0)?.line;
+  const hasLines = (incident.change === 'added' || incident.change === 'modified' || incident.change === 'renamed') && incident.binary === null;
+  const startLine = hasLines ? incident.evidence.find((item) => item.side === 'added' && item.line > 0)?.line : undefined;
   const hasPreviousFile = incident.previousFile !== null && incident.previousFile !== incident.file;
   return {
     ruleId: incident.ruleId,
@@ -104,6 +119,14 @@ export function sarifResult(incident: Incident, ruleIndex: number | undefined): 
       previousFile: incident.previousFile,
       source: incident.source,
       scopes: incident.scopes,
+      evidence: incident.evidence,
+      similarity: incident.similarity,
+      oldMode: incident.oldMode,
+      newMode: incident.newMode,
+      oldTarget: incident.oldTarget,
+      newTarget: incident.newTarget,
+      // What a weight file holds (unsafe pickle imports, tensors changed), which messages point to.
+      binary: incident.binary,
       diff: incident.diff,
       diffTruncated: incident.diffTruncated,
     },
@@ -118,11 +141,13 @@ function physicalLocation(file: string, startLine: number | undefined): Physical
 }
 
 /**
- * Text as a SARIF message that holds no link. In a message's plain text, `[text](target)` is an
- * embedded link (SARIF 2.1.0, 3.11.6), which viewers such as GitHub's render; messages quote paths
- * and function names that the agent chose, so a file named `[details](https:evil.example).py` would
- * put the agent's link in the alert. Square brackets are escaped as the standard says literal ones are.
+ * Text as a SARIF message that holds no link and no placeholder. In a message's plain text,
+ * `[text](target)` is an embedded link (SARIF 2.1.0, 3.11.6), which viewers such as GitHub's render,
+ * with a backslash escaping the next character; and `{0}` is a placeholder (3.11.5). Messages quote paths and
+ * names that the agent chose, so a file named `[details](https:evil.example).py` would put the
+ * agent's link in the alert: backslashes and square brackets are escaped, and braces doubled, as the
+ * standard says literal ones are.
  */
 export function plainMessage(text: string): Message {
-  return { text: text.replace(/[[\]]/g, '\\$&') };
+  return { text: text.replace(/[\\[\]]/g, '\\$&').replace(/[{}]/g, '$&$&') };
 }

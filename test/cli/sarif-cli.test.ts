@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -105,14 +106,29 @@ describe('selfmod scan with SARIF output (end to end)', () => {
     expect(await readdir(scratch)).toEqual(['report.json']);
   });
 
-  it('a scan that cannot start still replaces the --sarif file, with an unsuccessful invocation', async () => {
+  it('a scan that cannot start removes an old --sarif log and writes none, so no upload closes standing alerts', async () => {
     await rewardRewritten();
     const sarif = join(scratch, 'selfmod.sarif');
+    await writeFile(sarif, '{"version": "2.1.0", "runs": []}\n');
     const result = await runCli(['scan', repo.root, '--since', 'no-such-revision', '--sarif', sarif]);
     expect(result.code).toBe(2);
-    const log = JSON.parse(await readFile(sarif, 'utf8')) as SarifLog;
-    expect(sarifShapeProblems(log)).toEqual([]);
-    expect(log.runs[0]?.invocations).toMatchObject([{ executionSuccessful: false }]);
-    expect(log.runs[0]?.results).toEqual([]);
+    expect(existsSync(sarif)).toBe(false);
+  });
+
+  it('a scan that stops part-way writes no --sarif log, while --output keeps what it found', async () => {
+    await repo.commitFiles('init', { 'docs/a.md': 'x\n', 'rl/old.py': 'def compute_reward(t):\n    return grade(t)\n' });
+    await repo.commitFiles('hack', { 'rl/compute_reward.py': 'def compute_reward(t):\n    return 1.0\n' }, { author: 'Agent' });
+    // The oldest commit's file is gone from the object store: the history cannot be read to its end.
+    const lost = (await repo.git(['rev-parse', 'HEAD~1:rl/old.py'])).trim();
+    await unlink(join(repo.root, '.git', 'objects', lost.slice(0, 2), lost.slice(2)));
+    const sarif = join(scratch, 'selfmod.sarif');
+    const output = join(scratch, 'report.json');
+    await writeFile(sarif, '{"version": "2.1.0", "runs": []}\n');
+    const result = await runCli(['scan', repo.root, '--sarif', sarif, '--output', output]);
+    expect(result.code).toBe(2);
+    expect(existsSync(sarif)).toBe(false);
+    const report = JSON.parse(await readFile(output, 'utf8')) as { complete: boolean; incidents: Array<{ ruleId: string }> };
+    expect(report.complete).toBe(false);
+    expect(report.incidents.map((incident) => incident.ruleId)).toContain('reward-function-edited');
   });
 });

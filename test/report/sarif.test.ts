@@ -77,6 +77,43 @@ function resultFor(run: SarifRun, ruleId: string, uri: string): SarifResult {
   return found;
 }
 
+/**
+ * Reads a SARIF plain-text message as a viewer does (SARIF 2.1.0, 3.11.5 and 3.11.6): a backslash
+ * takes the next character literally, `[text](target)` is an embedded link, `{n}` a placeholder,
+ * `{{` and `}}` literal braces. Returns the text shown and the links and placeholders found.
+ */
+function readPlainMessage(message: string): { text: string; links: string[]; placeholders: string[] } {
+  let text = '';
+  const links: string[] = [];
+  const placeholders: string[] = [];
+  for (let i = 0; i < message.length; i++) {
+    const char = message[i] as string;
+    if (char === '\\' && i + 1 < message.length) {
+      text += message[++i];
+    } else if ((char === '{' || char === '}') && message[i + 1] === char) {
+      text += char;
+      i++;
+    } else if (char === '{') {
+      const end = message.indexOf('}', i);
+      placeholders.push(message.slice(i, end + 1));
+      i = end === -1 ? message.length : end;
+    } else if (char === '[') {
+      // A link: an unescaped ']' then '(' ... ')'.
+      let j = i + 1;
+      while (j < message.length && message[j] !== ']') j += message[j] === '\\' ? 2 : 1;
+      if (message[j + 1] === '(' && message.indexOf(')', j) !== -1) {
+        links.push(message.slice(i, message.indexOf(')', j) + 1));
+        i = message.indexOf(')', j);
+      } else {
+        text += char;
+      }
+    } else {
+      text += char;
+    }
+  }
+  return { text, links, placeholders };
+}
+
 describe('SARIF log', () => {
   it('maps severities to levels and security-severity scores, and lists every loaded rule', async () => {
     expect(['critical', 'high', 'medium', 'low'].map((severity) => sarifLevel(severity as 'low'))).toEqual(['error', 'error', 'warning', 'note']);
@@ -126,19 +163,22 @@ describe('SARIF log', () => {
     }
   });
 
-  it('escapes square brackets in messages, so a file name cannot become a link in the alert', async () => {
+  it('escapes messages so that no file name becomes a link or a placeholder in the alert', async () => {
     const base = await repo.commitFiles('init', { 'docs/a.md': 'x\n' });
-    const planted = 'rewards/[details](https:evil.example).py';
-    await repo.commitFiles('a linked name', { [planted]: 'def compute_reward(x):\n    return 1.0\n' });
+    const planted = ['rewards/[details](https:evil.example).py', 'rewards/x\\[click\\](https:evil.example).py', 'rewards/{0}{{x}}.py'];
+    await repo.commitFiles('linked names', Object.fromEntries(planted.map((file) => [file, 'def compute_reward(x):\n    return 1.0\n'])));
     const { run } = await scanToSarif({ since: base });
-    const messages = run.results.filter((result) => result.locations[0]?.physicalLocation.artifactLocation.uri === relativeUriReference(planted));
-    expect(messages.length).toBeGreaterThan(0);
-    for (const { message } of messages) {
-      expect(message.text).toContain('rewards/\\[details\\](https:evil.example).py');
-      // Every bracket is preceded by a backslash: none opens a link.
-      expect(message.text).not.toMatch(/(^|[^\\])[[\]]/);
+    for (const file of planted) {
+      const messages = run.results.filter((result) => result.locations[0]?.physicalLocation.artifactLocation.uri === relativeUriReference(file));
+      expect(messages.length).toBeGreaterThan(0);
+      for (const { message } of messages) {
+        const read = readPlainMessage(message.text);
+        expect(read.links).toEqual([]);
+        expect(read.placeholders).toEqual([]);
+        expect(read.text).toContain(file);
+      }
     }
-    expect(plainMessage('a \\[b] c').text).toBe('a \\\\[b\\] c');
+    expect(plainMessage('a \\[b] {c}').text).toBe('a \\\\\\[b\\] {{c}}');
   });
 
   it('puts the region on the side that still exists: added and renamed files get a line, deleted files none', async () => {
@@ -185,6 +225,32 @@ describe('SARIF log', () => {
       const incident = incidents[index] as Incident;
       expect(result.properties).toMatchObject({ category: incident.category, severity: incident.severity, diff: incident.diff, source: { kind: 'commit', subject: 'agent edits', author: 'Test Engineer' } });
       expect((result.properties['source'] as { sha: string }).sha).toMatch(/^[0-9a-f]{40}$/);
+    });
+  });
+
+  it('gives a mode change and a link no region, and carries their facts as the JSON report does', async () => {
+    await repo.commitFiles('init', { 'scripts/shutdown.sh': '#!/bin/sh\nkill "$AGENT_PID"\n', 'tests/conftest.py': 'import pytest\n', 'tests/other.py': 'x = 1\n' });
+    await repo.chmod('scripts/shutdown.sh', 0o755);
+    await repo.commit('executable');
+    const base = await repo.head();
+    await repo.chmod('scripts/shutdown.sh', 0o644);
+    await repo.symlink('tests/conftest.py', 'other.py');
+    await repo.commit('agent edits');
+    const { run, incidents } = await scanToSarif({ since: base });
+    const byFile = (file: string) => run.results.filter((result) => result.locations[0]?.physicalLocation.artifactLocation.uri === file);
+    const mode = byFile('scripts/shutdown.sh');
+    const link = byFile('tests/conftest.py');
+    expect(mode.length).toBeGreaterThan(0);
+    expect(link.length).toBeGreaterThan(0);
+    for (const result of [...mode, ...link]) expect(result.locations[0]?.physicalLocation.region).toBeUndefined();
+    expect(mode[0]?.properties).toMatchObject({ change: 'mode', oldMode: '100755', newMode: '100644' });
+    expect(link[0]?.properties).toMatchObject({ change: 'symlink', newTarget: 'other.py' });
+    // Every fact of the incident that the JSON report holds, but for its place in the report's order.
+    run.results.forEach((result, index) => {
+      const incident = incidents[index] as Incident;
+      for (const key of ['evidence', 'similarity', 'oldMode', 'newMode', 'oldTarget', 'newTarget', 'binary'] as const) {
+        expect(result.properties[key]).toEqual(incident[key]);
+      }
     });
   });
 
