@@ -5,6 +5,7 @@ import type { WatchFlags } from './commands/watch.js';
 import type { CommandIo } from './commands/io.js';
 import { SEVERITIES } from './engine/rule.js';
 import { SelfmodError, UsageError } from './errors.js';
+import { limitHeapGrowth } from './util/heap-growth.js';
 import { terminalSafe } from './util/terminal-safe.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -15,13 +16,14 @@ function collect(value: string, previous: string[]): string[] {
 /**
  * Whether to colour output: the last of `--color` and `--no-color` among selfmod's own arguments
  * (not those of a command run under `watch --`), else a non-empty NO_COLOR says no and FORCE_COLOR
- * yes, else whether stdout is a terminal. A flag outranks the environment, as NO_COLOR asks.
+ * yes (no when it is `0` or `false`, as Node and chalk read it), else whether stdout is a terminal. A flag outranks the environment, as NO_COLOR asks.
  */
 function wantsColor(ownArgv: readonly string[]): boolean {
   const flag = ownArgv.findLast((arg) => arg === '--color' || arg === '--no-color');
   if (flag !== undefined) return flag === '--color';
   if (process.env['NO_COLOR']) return false;
-  if ('FORCE_COLOR' in process.env) return true;
+  const force = process.env['FORCE_COLOR'];
+  if (force !== undefined) return force !== '0' && force !== 'false';
   return Boolean(process.stdout.isTTY);
 }
 
@@ -57,6 +59,8 @@ export async function run(argv: readonly string[], io?: CommandIo): Promise<numb
   const { argv: ownArgv, command } = splitCommand(argv);
   const streams: CommandIo = io ?? { stdout: process.stdout, stderr: process.stderr, color: wantsColor(ownArgv) };
   if (!io) {
+    // Run as the program (not called by a test with its own streams): the whole process is selfmod's.
+    limitHeapGrowth();
     // Write errors reach each command through writeOut's callback; without a listener, the stream's
     // own 'error' event (EPIPE after `| head`) would crash the process with exit code 1.
     process.stdout.on('error', () => undefined);

@@ -145,8 +145,10 @@ describe('output conventions (end to end)', () => {
     expect((await runCli([...args, '--no-color'], { env: { FORCE_COLOR: '1' } })).stdout).not.toContain(ESCAPE);
     expect((await runCli([...args, '--no-color', '--color'])).stdout).toContain(ESCAPE);
     expect((await runCli(args, { env: { NO_COLOR: '1', FORCE_COLOR: '1' } })).stdout).not.toContain(ESCAPE);
-    // An empty NO_COLOR asks for nothing.
+    // An empty NO_COLOR asks for nothing; FORCE_COLOR=0 or false asks for no colour, as Node reads it.
     expect((await runCli(args, { env: { NO_COLOR: '', FORCE_COLOR: '1' } })).stdout).toContain(ESCAPE);
+    expect((await runCli(args, { env: { NO_COLOR: '', FORCE_COLOR: '0' } })).stdout).not.toContain(ESCAPE);
+    expect((await runCli(args, { env: { NO_COLOR: '', FORCE_COLOR: 'false' } })).stdout).not.toContain(ESCAPE);
   });
 
   it('leaves a --color that belongs to the command run under watch to that command', async () => {
