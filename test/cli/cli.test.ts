@@ -167,8 +167,16 @@ describe('output conventions (end to end)', () => {
     expect(stdout).not.toContain(ESCAPE);
   });
 
-  it('keeps the exit code of rules list and rules test when their reader goes away early', async () => {
-    for (const args of [['rules', 'list', '--format', 'json'], ['rules', 'test']]) {
+  it('keeps the exit code of rules list, rules test and demo when their reader goes away early', async () => {
+    const wrong = join(scratch, 'wrong.yml');
+    await writeFile(wrong, 'id: wrong-rule\ncategory: reward\nseverity: low\ndescription: d\nmessage: m\nmatch:\n  path: ["*.py"]\nexamples:\n  flag: [{file: a.md, after: "x"}]\n');
+    const cases: Array<[string[], number]> = [
+      [['rules', 'list', '--format', 'json'], 0],
+      [['rules', 'test'], 0],
+      [['rules', 'test', wrong], 1],
+      [['demo', '--output', join(scratch, 'demo.json')], 0],
+    ];
+    for (const [args, expected] of cases) {
       const child = spawn(process.execPath, [SELFMOD_BIN, ...args], {
         env: { PATH: process.env['PATH'] ?? '', HOME: scratch, NO_COLOR: '1' },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -178,7 +186,7 @@ describe('output conventions (end to end)', () => {
       child.stdout.destroy();
       const code = await new Promise((resolve) => child.on('close', resolve));
       expect(stderr).toBe('');
-      expect(code).toBe(0);
+      expect(code).toBe(expected);
     }
   });
 
