@@ -16,7 +16,8 @@ function collect(value: string, previous: string[]): string[] {
 /**
  * Whether to colour output: the last of `--color` and `--no-color` among selfmod's own arguments
  * (not those of a command run under `watch --`), else a non-empty NO_COLOR says no and FORCE_COLOR
- * yes (no when it is `0` or `false`, as Node and chalk read it), else whether stdout is a terminal. A flag outranks the environment, as NO_COLOR asks.
+ * yes (no when it is `0` or `false`, as Node and chalk read it), else whether stdout is a terminal.
+ * A flag outranks the environment, as NO_COLOR asks.
  */
 function wantsColor(ownArgv: readonly string[]): boolean {
   const flag = ownArgv.findLast((arg) => arg === '--color' || arg === '--no-color');

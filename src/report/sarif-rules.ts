@@ -1,6 +1,7 @@
 import type { ReportingDescriptor } from 'sarif';
 import type { CompiledRule } from '../engine/check-change.js';
 import type { Severity } from '../engine/rule.js';
+import { plainText } from './sarif-text.js';
 
 /** What the SARIF writer needs of a rule. */
 export type SarifRuleSource = Pick<CompiledRule, 'id' | 'category' | 'severity' | 'description' | 'why' | 'message'>;
@@ -26,9 +27,9 @@ export function reportingDescriptor(rule: SarifRuleSource): ReportingDescriptor 
   return {
     id: rule.id,
     name: pascalCase(rule.id),
-    shortDescription: { text: rule.description },
-    fullDescription: { text: fullDescription },
-    help: { text: `${fullDescription}\n\nReported as: ${rule.message}` },
+    shortDescription: { text: plainText(rule.description) },
+    fullDescription: { text: plainText(fullDescription) },
+    help: { text: plainText(`${fullDescription}\n\nReported as: ${rule.message}`) },
     defaultConfiguration: { level: sarifLevel(rule.severity) },
     properties: {
       category: rule.category,

@@ -1,12 +1,15 @@
 import { rm } from 'node:fs/promises';
-import type { Invocation, Log, Message, Notification, PhysicalLocation, Result } from 'sarif';
+import type { Invocation, Log, Notification, PhysicalLocation, Result } from 'sarif';
 import type { Incident } from '../engine/incident.js';
 import { OutputError } from '../errors.js';
 import { chunkedText, mapIterable, type ChunkedLayout } from './chunked-text.js';
 import type { ReportHeader } from './report.js';
 import { reportingDescriptor, sarifLevel, type SarifRuleSource } from './sarif-rules.js';
+import { plainMessage } from './sarif-text.js';
 import { directoryFileUri, relativeUriReference } from './sarif-uri.js';
 import { writeFileAtomic } from './write-json.js';
+
+export { plainMessage } from './sarif-text.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 export const SARIF_VERSION = '2.1.0';
@@ -138,16 +141,4 @@ function physicalLocation(file: string, startLine: number | undefined): Physical
     artifactLocation: { uri: relativeUriReference(file), uriBaseId: SOURCE_ROOT },
     ...(startLine === undefined ? {} : { region: { startLine } }),
   };
-}
-
-/**
- * Text as a SARIF message that holds no link and no placeholder. In a message's plain text,
- * `[text](target)` is an embedded link (SARIF 2.1.0, 3.11.6), which viewers such as GitHub's render,
- * with a backslash escaping the next character; and `{0}` is a placeholder (3.11.5). Messages quote paths and
- * names that the agent chose, so a file named `[details](https:evil.example).py` would put the
- * agent's link in the alert: backslashes and square brackets are escaped, and braces doubled, as the
- * standard says literal ones are.
- */
-export function plainMessage(text: string): Message {
-  return { text: text.replace(/[\\[\]]/g, '\\$&').replace(/[{}]/g, '$&$&') };
 }

@@ -131,6 +131,8 @@ describe('SARIF log', () => {
     expect(byId.get('py-medium')).toMatchObject({ defaultConfiguration: { level: 'warning' }, properties: { 'security-severity': '5.5' } });
     expect(byId.get('py-low')).toMatchObject({ defaultConfiguration: { level: 'note' }, properties: { 'security-severity': '3.0' } });
     expect(byId.get('py-low')).toMatchObject({ shortDescription: { text: 'any Python file (low)' }, fullDescription: { text: 'any Python file (low) tests' } });
+    // The rule's message template is quoted in its help, its braces doubled as SARIF asks of literal ones.
+    expect((byId.get('py-low') as unknown as { help: { text: string } }).help.text).toMatch(/Reported as: low in \{\{file\}\}$/);
     const levels = Object.fromEntries(run.results.map((result) => [result.ruleId, result.level]));
     expect(levels).toEqual({ 'py-critical': 'error', 'py-high': 'error', 'py-medium': 'warning', 'py-low': 'note' });
     for (const result of run.results) {
